@@ -1,0 +1,46 @@
+# One virtual environment holds everything; every target creates it when missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: setup run test lint typecheck unit bench up down schemas clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: setup
+	$(BIN)/python -m services.embedded
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q --cov --cov-branch --cov-report=term
+
+test: lint typecheck unit
+
+bench: setup
+	$(BIN)/python -m bench
+
+# Regenerate the committed JSON Schemas after a compatible event change.
+schemas: setup
+	$(BIN)/python -m shared.events.schemas
+
+up:
+	docker compose -f deploy/compose.yaml up -d --build
+
+down:
+	docker compose -f deploy/compose.yaml down -v
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

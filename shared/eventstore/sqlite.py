@@ -1,0 +1,354 @@
+"""The embedded engine: one SQLite file, several processes, gapless commit-ordered positions.
+
+Writes go through `BEGIN IMMEDIATE`, so one transaction at a time holds the write lock and a
+position (the row id) is assigned under it: positions are gapless and in commit order, and a
+reader that has seen position p can never later discover a committed event below p.
+
+Group commit: appends that wait for the write lock while another is committing queue up, and
+the next writer commits the whole queue in one transaction (one fsync). Each append still runs
+in its own savepoint, checked against its own expected version and told its own result.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from shared.eventstore.port import (
+    NO_FILTER,
+    START,
+    AppendRequest,
+    AppendResult,
+    EventFilter,
+    EventStoreError,
+    ExpectedVersion,
+    NewEvent,
+    Position,
+    RecordedEvent,
+    StreamState,
+    WrongExpectedVersion,
+    category_of,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position    INTEGER PRIMARY KEY,
+    event_id    BLOB    NOT NULL UNIQUE,
+    stream      TEXT    NOT NULL,
+    category    TEXT    NOT NULL,
+    version     INTEGER NOT NULL,
+    type        TEXT    NOT NULL,
+    data        BLOB    NOT NULL,
+    metadata    BLOB    NOT NULL,
+    recorded_at REAL    NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE INDEX IF NOT EXISTS events_by_category ON events (category, position);
+CREATE INDEX IF NOT EXISTS events_by_type ON events (type, position);
+"""
+
+_COLUMNS = "event_id, stream, version, position, type, data, metadata, recorded_at"
+_INSERT = (
+    "INSERT INTO events (event_id, stream, category, version, type, data, metadata, recorded_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _recorded(row: tuple[bytes, str, int, int, str, bytes, bytes, float]) -> RecordedEvent:
+    event_id, stream, version, position, event_type, data, metadata, recorded_at = row
+    return RecordedEvent(
+        id=uuid.UUID(bytes=event_id),
+        stream=stream,
+        version=version,
+        position=position,
+        type=event_type,
+        data=data,
+        metadata=metadata,
+        recorded_at=datetime.fromtimestamp(recorded_at, UTC),
+    )
+
+
+class DuplicateEventIds(EventStoreError):
+    """Some, but not all, of an append's event ids are already stored: not a retry."""
+
+
+@dataclass
+class _PendingAppend:
+    requests: Sequence[AppendRequest]
+    result: AppendResult | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class SQLiteEventStore:
+    def __init__(
+        self,
+        path: str,
+        *,
+        synchronous: str = "FULL",
+        poll_interval: float = 0.05,
+        busy_timeout_ms: int = 30_000,
+    ) -> None:
+        self.path = path
+        self._in_memory = path == ":memory:"
+        self._synchronous = synchronous
+        self._busy_timeout_ms = busy_timeout_ms
+        self.poll_interval = poll_interval
+        self._write_lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_PendingAppend] = []
+        # Wakes local subscribers after each commit; other processes' commits are polled.
+        self._commits = threading.Condition()
+        self._commit_count = 0
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
+        self._writer = self._connect()
+        if not self._in_memory:
+            self._writer.execute("PRAGMA journal_mode=WAL")
+        self._writer.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=0
+        )
+        conn.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        # An in-memory database lives in one connection: reads share the writer's.
+        if self._in_memory:
+            return self._writer
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def _query(self, sql: str, params: Sequence[object]) -> list[tuple]:
+        if self._in_memory:
+            with self._write_lock:
+                return self._writer.execute(sql, params).fetchall()
+        return self._reader().execute(sql, params).fetchall()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def append(
+        self, stream: str, events: Sequence[NewEvent], expected: ExpectedVersion
+    ) -> AppendResult:
+        return self.append_many([AppendRequest(stream, events, expected)])
+
+    def append_many(self, requests: Sequence[AppendRequest]) -> AppendResult:
+        for request in requests:
+            category_of(request.stream)
+            if not request.events:
+                raise EventStoreError(f"append to {request.stream!r} carries no event")
+        pending = _PendingAppend(requests)
+        with self._queue_lock:
+            self._queue.append(pending)
+        with self._write_lock:
+            # While we waited, a leader may have committed our append with its own batch.
+            if not pending.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.result is not None
+        return pending.result
+
+    def _commit(self, batch: list[_PendingAppend]) -> None:
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for pending in batch:
+                conn.execute("SAVEPOINT one_append")
+                try:
+                    pending.result = self._apply(conn, pending.requests)
+                    conn.execute("RELEASE one_append")
+                except (EventStoreError, sqlite3.IntegrityError) as error:
+                    conn.execute("ROLLBACK TO one_append")
+                    conn.execute("RELEASE one_append")
+                    pending.error = error
+            conn.execute("COMMIT")
+        except BaseException as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for pending in batch:
+                pending.result, pending.error = None, error
+            raise
+        finally:
+            for pending in batch:
+                pending.done = True
+        with self._commits:
+            self._commit_count += 1
+            self._commits.notify_all()
+
+    def _apply(self, conn: sqlite3.Connection, requests: Sequence[AppendRequest]) -> AppendResult:
+        replayed = self._already_stored(conn, requests)
+        if replayed is not None:
+            return replayed
+        now = time.time()
+        versions: dict[str, int] = {}
+        rows: list[tuple[bytes, str, str, int, str, bytes, bytes, float]] = []
+        for request in requests:
+            current = versions.get(request.stream)
+            if current is None:
+                current = self._version(conn, request.stream)
+            _check_expected(request.stream, request.expected, current)
+            category = category_of(request.stream)
+            next_version = -1 if current is None else current
+            for new in request.events:
+                next_version += 1
+                rows.append(
+                    (
+                        new.id.bytes,
+                        request.stream,
+                        category,
+                        next_version,
+                        new.type,
+                        new.data,
+                        new.metadata,
+                        now,
+                    )
+                )
+            versions[request.stream] = next_version
+        try:
+            conn.executemany(_INSERT, rows)
+        except sqlite3.IntegrityError as error:
+            raise DuplicateEventIds(str(error)) from error
+        last_position: int = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        return AppendResult(position=last_position, versions=versions)
+
+    @staticmethod
+    def _version(conn: sqlite3.Connection, stream: str) -> int | None:
+        row = conn.execute("SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
+        return None if row[0] is None else int(row[0])
+
+    @staticmethod
+    def _already_stored(
+        conn: sqlite3.Connection, requests: Sequence[AppendRequest]
+    ) -> AppendResult | None:
+        """A retried append (every event id already stored) answers its original result."""
+        ids = [new.id.bytes for request in requests for new in request.events]
+        # The first id decides cheaply; only a hit pays for the full check.
+        if conn.execute("SELECT 1 FROM events WHERE event_id = ?", (ids[0],)).fetchone() is None:
+            return None
+        marks = ",".join("?" * len(ids))
+        found = conn.execute(
+            f"SELECT stream, version, position FROM events WHERE event_id IN ({marks})", ids
+        ).fetchall()
+        if len(found) != len(ids):
+            raise DuplicateEventIds(f"{len(found)} of {len(ids)} event ids are already stored")
+        versions: dict[str, int] = {}
+        for stream, version, _ in found:
+            versions[stream] = max(version, versions.get(stream, -1))
+        return AppendResult(position=max(p for _, _, p in found), versions=versions)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read_stream(self, stream: str, from_version: int = 0) -> list[RecordedEvent]:
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version",
+            (stream, from_version),
+        )
+        return [_recorded(row) for row in rows]
+
+    def read_all(
+        self, after: Position = START, filter: EventFilter = NO_FILTER, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        sql, params = _read_all_query(after, filter, limit)
+        return [_recorded(row) for row in self._query(sql, params)]
+
+    def head(self) -> Position:
+        rows = self._query("SELECT max(position) FROM events", ())
+        return rows[0][0] or START
+
+    def subscribe(self, after: Position = START, filter: EventFilter = NO_FILTER) -> _Subscription:
+        return _Subscription(self, after, filter)
+
+    def _wait_for_commit(self, seen_commit_count: int, timeout: float) -> None:
+        with self._commits:
+            if self._commit_count == seen_commit_count and not self._closed:
+                self._commits.wait(timeout)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._commits:
+            self._commits.notify_all()
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        with self._write_lock:
+            self._writer.close()
+
+
+def _check_expected(stream: str, expected: ExpectedVersion, current: int | None) -> None:
+    match expected:
+        case StreamState.ANY:
+            ok = True
+        case StreamState.NO_STREAM:
+            ok = current is None
+        case StreamState.EXISTS:
+            ok = current is not None
+        case int():
+            ok = current == expected
+    if not ok:
+        raise WrongExpectedVersion(stream, expected, current)
+
+
+def _read_all_query(
+    after: Position, filter: EventFilter, limit: int | None
+) -> tuple[str, list[object]]:
+    clauses = ["position > ?"]
+    params: list[object] = [after]
+    for column, values in (("category", filter.categories), ("type", filter.types)):
+        if values:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY position"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return sql, params
+
+
+class _Subscription:
+    """Catch-up then live, in pages; stops when asked or when the store closes."""
+
+    page_size = 1000
+
+    def __init__(self, store: SQLiteEventStore, after: Position, filter: EventFilter) -> None:
+        self._store = store
+        self._after = after
+        self._filter = filter
+        self._stopped = threading.Event()
+
+    def __iter__(self) -> Iterator[RecordedEvent]:
+        store = self._store
+        while not self._stopped.is_set() and not store._closed:
+            seen = store._commit_count
+            page = store.read_all(self._after, self._filter, self.page_size)
+            for recorded in page:
+                if self._stopped.is_set():
+                    return
+                self._after = recorded.position
+                yield recorded
+            if len(page) < self.page_size:
+                store._wait_for_commit(seen, store.poll_interval)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        with self._store._commits:
+            self._store._commits.notify_all()

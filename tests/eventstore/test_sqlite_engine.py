@@ -1,0 +1,109 @@
+"""What only the embedded engine promises: several processes on one file, group commit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+from shared.eventstore.port import ANY, NO_STREAM, NewEvent, WrongExpectedVersion
+from shared.eventstore.sqlite import DuplicateEventIds, SQLiteEventStore
+
+WRITER = """
+import sys, uuid
+from shared.eventstore.port import ANY, NewEvent
+from shared.eventstore.sqlite import DuplicateEventIds, SQLiteEventStore
+store = SQLiteEventStore(sys.argv[1])
+for i in range(int(sys.argv[3])):
+    event = NewEvent(uuid.uuid4(), "Written", b"{}", b"{}")
+    store.append(f"proc-{sys.argv[2]}", [event], ANY)
+    store.append("shared-log", [NewEvent(uuid.uuid4(), "Written", b"{}", b"{}")], ANY)
+store.close()
+"""
+
+
+def event() -> NewEvent:
+    return NewEvent(uuid.uuid4(), "Happened", b"{}", b"{}")
+
+
+def test_two_processes_on_one_file_lose_and_duplicate_nothing(tmp_path: Path) -> None:
+    path = str(tmp_path / "events.db")
+    SQLiteEventStore(path).close()  # create the schema once, before the race
+    per_process = 150
+    processes = [
+        subprocess.Popen([sys.executable, "-c", WRITER, path, str(p), str(per_process)])
+        for p in range(2)
+    ]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0]
+    store = SQLiteEventStore(path)
+    everything = store.read_all()
+    assert [e.position for e in everything] == list(range(1, 4 * per_process + 1))
+    assert len({e.id for e in everything}) == len(everything)
+    assert [e.version for e in store.read_stream("shared-log")] == list(range(2 * per_process))
+    store.close()
+
+
+def test_a_reader_never_sees_a_half_written_append(tmp_path: Path) -> None:
+    store = SQLiteEventStore(str(tmp_path / "events.db"))
+    done = threading.Event()
+    sizes: set[int] = set()
+
+    def read() -> None:
+        while not done.is_set():
+            sizes.add(len(store.read_all()) % 10)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for i in range(50):
+        store.append(f"batch-{i}", [event() for _ in range(10)], NO_STREAM)
+    done.set()
+    reader.join()
+    assert sizes == {0}
+    store.close()
+
+
+def test_grouped_appends_are_each_checked_against_their_own_expected_version(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteEventStore(str(tmp_path / "events.db"))
+    store.append("race-1", [event()], NO_STREAM)
+    start = threading.Barrier(16)
+    outcomes: list[str] = []
+
+    def write(n: int) -> None:
+        start.wait()
+        try:
+            # Half expect version 0 on one stream (one may win); half write freely elsewhere.
+            if n % 2:
+                store.append("race-1", [event()], 0)
+            else:
+                store.append(f"free-{n}", [event()], ANY)
+            outcomes.append("ok")
+        except WrongExpectedVersion:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("conflict") == 7
+    assert len(store.read_stream("race-1")) == 2
+    positions = [e.position for e in store.read_all()]
+    assert positions == list(range(1, 11))
+    store.close()
+
+
+def test_duplicate_ids_that_are_not_a_whole_retry_are_refused(tmp_path: Path) -> None:
+    store = SQLiteEventStore(str(tmp_path / "events.db"))
+    known = event()
+    store.append("dup-1", [known], NO_STREAM)
+    for attempt in ([event(), known], [known, event()]):
+        with pytest.raises(DuplicateEventIds):
+            store.append("dup-2", attempt, ANY)
+    assert store.read_stream("dup-2") == []
+    store.close()
