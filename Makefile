@@ -34,7 +34,7 @@ bench: setup
 
 # Regenerate the committed JSON Schemas after a compatible event change.
 schemas: setup
-	$(BIN)/python -m shared.events.schemas
+	$(BIN)/python -m shared.events.catalog
 
 up:
 	docker compose -f deploy/compose.yaml up -d --build

@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -144,27 +144,22 @@ class Context:
         )
 
 
-def _json_default(value: object) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
 def to_new_event(
     domain_event: DomainEvent, context: Context, event_id: uuid.UUID | None = None
 ) -> NewEvent:
+    # Every value is a string: KurrentDB's multi-stream append carries flat string maps only.
     metadata = {
         "correlation_id": context.correlation_id,
         "causation_id": context.causation_id,
         "actor": context.actor,
         "occurred_at": context.occurred_at.isoformat(),
-        "schema_version": type(domain_event).schema_version,
+        "schema_version": str(type(domain_event).schema_version),
     }
     return NewEvent(
         id=event_id or uuid.uuid4(),
         type=domain_event.event_type(),
         data=domain_event.model_dump_json().encode(),
-        metadata=json.dumps(metadata, default=_json_default).encode(),
+        metadata=json.dumps(metadata).encode(),
     )
 
 

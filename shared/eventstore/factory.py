@@ -1,4 +1,4 @@
-"""Opens the event store a setting names: a SQLite path (the embedded default) or a KurrentDB URI."""
+"""Opens the event store a setting names: a SQLite path (the default) or a KurrentDB URI."""
 
 from __future__ import annotations
 

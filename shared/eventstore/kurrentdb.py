@@ -431,7 +431,7 @@ class KurrentDBEventStore:
     ) -> AppendResult:
         category_of(stream)
         if not events:
-            raise ValueError("append needs at least one event")
+            raise EventStoreError(f"append to {stream!r} carries no event")
         try:
             position = self._client.append_to_stream(
                 stream,
@@ -446,14 +446,15 @@ class KurrentDBEventStore:
 
     def append_many(self, requests: Sequence[AppendRequest]) -> AppendResult:
         if not requests:
-            raise ValueError("append_many needs at least one request")
+            raise EventStoreError("append_many carries no request")
         streams = [r.stream for r in requests]
         if len(set(streams)) != len(streams):
-            raise ValueError("append_many takes one request per stream")
+            # KurrentDB refuses two parts for one stream in a multi-append session.
+            raise EventStoreError("append_many to KurrentDB takes one request per stream")
         for request in requests:
             category_of(request.stream)
             if not request.events:
-                raise ValueError(f"request for {request.stream!r} has no events")
+                raise EventStoreError(f"append to {request.stream!r} carries no event")
             for event in request.events:
                 reason = multi_append_metadata_error(event)
                 if reason is not None:

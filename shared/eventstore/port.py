@@ -138,12 +138,14 @@ class EventStore(Protocol):
     def append(
         self, stream: str, events: Sequence[NewEvent], expected: ExpectedVersion
     ) -> AppendResult:
-        """Append to one stream. An event id that is already stored makes the call a no-op
-        that answers the original position (idempotent retries)."""
+        """Append to one stream. Retrying an append (same event ids, same expected version)
+        is a no-op that answers the original position. Metadata is a flat JSON object of
+        strings (what KurrentDB's multi-stream append can carry)."""
         ...
 
     def append_many(self, requests: Sequence[AppendRequest]) -> AppendResult:
-        """Append to several streams atomically: all requests land, or none does."""
+        """Append to several streams atomically: all requests land, or none does. Each
+        stream appears in at most one request."""
         ...
 
     def read_stream(self, stream: str, from_version: int = 0) -> list[RecordedEvent]:

@@ -115,9 +115,7 @@ class SQLiteEventStore:
         self._writer.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=0
-        )
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=0)
         conn.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
         return conn
@@ -149,6 +147,8 @@ class SQLiteEventStore:
         return self.append_many([AppendRequest(stream, events, expected)])
 
     def append_many(self, requests: Sequence[AppendRequest]) -> AppendResult:
+        if not requests:
+            raise EventStoreError("an append names no stream")
         for request in requests:
             category_of(request.stream)
             if not request.events:

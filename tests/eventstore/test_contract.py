@@ -101,6 +101,8 @@ class TestAppendingToOneStream:
     def test_an_append_without_events_is_refused(self, store: EventStore, category: str) -> None:
         with pytest.raises(EventStoreError):
             store.append(f"{category}-1", [], ANY)
+        with pytest.raises(EventStoreError):
+            store.append_many([])
 
 
 class TestAppendingToSeveralStreams:

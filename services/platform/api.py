@@ -1,0 +1,107 @@
+"""HTTP for the platform: API keys and the simulated clock."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from shared.clock import SimulatedClock
+from shared.eventstore.port import Position
+from shared.http.auth import AdminDep, ApiKey, KeyRequest, PrincipalDep, Role, StaffDep
+from shared.http.problems import ProblemError
+from shared.http.service import ClockDep, ContextDep, KeyRingDep, SettingsDep
+from shared.settings import ClockMode
+
+keys = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
+clock = APIRouter(prefix="/v1/ops/clock", tags=["ops"])
+
+
+class IssuedKeyOut(BaseModel):
+    key_id: str
+    key: str  # shown once: only its hash is stored
+    role: Role
+    member_id: str | None
+    scopes: list[str]
+    position: Position
+
+
+class KeyPage(BaseModel):
+    items: list[ApiKey]
+    next_cursor: str | None
+
+
+class RevokedKeyOut(ApiKey):
+    position: Position
+
+
+class ClockIn(BaseModel):
+    today: date
+
+
+class ClockOut(BaseModel):
+    today: date
+    mode: ClockMode
+
+
+class ClockSet(ClockOut):
+    position: Position
+
+
+@keys.post("", status_code=201)
+def issue_api_key(
+    body: KeyRequest, _: AdminDep, keyring: KeyRingDep, context: ContextDep, response: Response
+) -> IssuedKeyOut:
+    issued = keyring.issue(body, context)
+    response.headers["Location"] = f"{keys.prefix}/{issued.info.key_id}"
+    return IssuedKeyOut(
+        **issued.info.model_dump(include={"key_id", "role", "member_id", "scopes"}),
+        key=issued.key,
+        position=issued.position,
+    )
+
+
+@keys.get("")
+def list_api_keys(
+    _: AdminDep,
+    keyring: KeyRingDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[int | None, Query(ge=0, description="`next_cursor` of the last page")] = None,
+) -> KeyPage:
+    items, next_position = keyring.page(after=cursor or 0, limit=limit)
+    return KeyPage(items=items, next_cursor=None if next_position is None else str(next_position))
+
+
+@keys.get("/{key_id}")
+def get_api_key(key_id: str, _: AdminDep, keyring: KeyRingDep) -> ApiKey:
+    return keyring.get(key_id)
+
+
+@keys.post("/{key_id}/revoke")
+def revoke_api_key(
+    key_id: str, _: AdminDep, keyring: KeyRingDep, context: ContextDep
+) -> RevokedKeyOut:
+    info, position = keyring.revoke(key_id, context)
+    return RevokedKeyOut(**info.model_dump(), position=position)
+
+
+@clock.put("")
+def set_simulated_date(
+    body: ClockIn, _: StaffDep, current: ClockDep, context: ContextDep
+) -> ClockSet:
+    if not isinstance(current, SimulatedClock):
+        raise ProblemError(
+            409,
+            "clock-not-simulated",
+            "Clock not simulated",
+            "the date can only be set when the service runs with COOP_CLOCK=simulated",
+        )
+    result = current.set_today(body.today, context)
+    return ClockSet(today=current.today(), mode="simulated", position=result.position)
+
+
+@clock.get("")
+def get_clock(_: PrincipalDep, current: ClockDep, settings: SettingsDep) -> ClockOut:
+    return ClockOut(today=current.today(), mode=settings.clock)

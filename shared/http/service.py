@@ -1,0 +1,222 @@
+"""The app factory every service uses: errors, logs, metrics, keys, idempotency, health.
+
+A service's `create_app` opens what it needs (store, projection runners) and hands it here;
+routers read it back through the typed dependencies below.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Protocol
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from shared.clock import Clock, clock_from_settings
+from shared.events.base import Context
+from shared.eventstore.port import EventStore
+from shared.http.auth import BEARER, KeyRing, PrincipalDep
+from shared.http.idempotency import IdempotencyMiddleware
+from shared.http.observability import Metrics, ObservabilityMiddleware, metrics_endpoint
+from shared.http.problems import (
+    PROBLEM_RESPONSES,
+    install_problem_handlers,
+    problems_as_problem_json,
+)
+from shared.settings import Settings
+
+# A projection may trail the head by this much and still serve: reads can wait for a position.
+READY_LAG = 1000
+
+
+class Component(Protocol):
+    """Something that runs beside the app (a projection runner, a reaction, a scheduler)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+Readiness = Callable[[], Mapping[str, object]]
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class Closing:
+    """A component that closes a resource (the store) when the app stops."""
+
+    def __init__(self, resource: _Closable) -> None:
+        self._resource = resource
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self._resource.close()
+
+
+def create_service_app(
+    *,
+    title: str,
+    settings: Settings,
+    store: EventStore,
+    routers: Sequence[APIRouter],
+    components: Sequence[Component] = (),
+    readiness: Sequence[Readiness] = (),
+    clock: Clock | None = None,
+    state: Mapping[str, object] | None = None,
+    version: str = "1.0.0",
+) -> FastAPI:
+    """`clock` is shared with the components when they need it; `state` holds what a
+    service's routers find on `app.state` (its projections, its gateways)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.admin_key_generated:
+            # The operator needs this key to issue every other one; it is not logged.
+            print(f"COOP_ADMIN_KEY not set; generated admin key: {settings.admin_key}", flush=True)
+        started: list[Component] = []
+        try:
+            for component in components:
+                component.start()
+                started.append(component)
+            yield
+        finally:
+            for component in reversed(started):
+                component.stop()
+
+    app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.clock = clock or clock_from_settings(settings, store)
+    app.state.keyring = KeyRing(store, settings.admin_key)
+    app.state.metrics = Metrics()
+    app.state.readiness = tuple(readiness)
+    for name, value in (state or {}).items():
+        setattr(app.state, name, value)
+
+    install_problem_handlers(app)
+    # Starlette runs the last added middleware first: logs and metrics see replays too.
+    app.add_middleware(IdempotencyMiddleware, db_path=settings.http_db_path)
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
+
+    app.include_router(_operations_router())
+    for router in routers:
+        app.include_router(router, responses=PROBLEM_RESPONSES)
+    _complete_openapi(app)
+    return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Readable operation ids (`issue_api_key`) rather than FastAPI's path-derived ones."""
+    return route.name
+
+
+def _complete_openapi(app: FastAPI) -> None:
+    """Error bodies documented as problem+json, and the bearer scheme declared even when no
+    route of this app needs it yet."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = problems_as_problem_json(build())
+            schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+            schemes.setdefault(
+                BEARER.scheme_name, BEARER.model.model_dump(by_alias=True, exclude_none=True)
+            )
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _operations_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+    router.add_api_route("/health", health, methods=["GET"])
+    router.add_api_route(
+        "/health/ready", ready, methods=["GET"], responses={503: {"description": "Not ready"}}
+    )
+    router.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    return router
+
+
+def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+def ready(request: Request) -> JSONResponse:
+    """Readiness: the store answers and every projection is caught up (or nearly)."""
+    store: EventStore = request.app.state.store
+    checks: list[dict[str, object]] = []
+    try:
+        checks.append({"name": "store", "head": store.head(), "caught_up": True})
+    except Exception as error:
+        checks.append({"name": "store", "caught_up": False, "error": repr(error)})
+    for check in request.app.state.readiness:
+        try:
+            checks.append(dict(check()))
+        except Exception as error:
+            checks.append({"name": getattr(check, "__name__", "?"), "error": repr(error)})
+    ready = all(_is_ready(check) for check in checks)
+    return JSONResponse(
+        {"status": "ready" if ready else "not-ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+def _is_ready(check: Mapping[str, object]) -> bool:
+    if check.get("caught_up") is True:
+        return True
+    if check.get("error") or check.get("failed"):
+        return False
+    position, head = check.get("position"), check.get("head")
+    return isinstance(position, int) and isinstance(head, int) and head - position <= READY_LAG
+
+
+# -- typed dependencies --------------------------------------------------------------------------
+
+
+def _store(request: Request) -> EventStore:
+    store: EventStore = request.app.state.store
+    return store
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _keyring(request: Request) -> KeyRing:
+    keyring: KeyRing = request.app.state.keyring
+    return keyring
+
+
+StoreDep = Annotated[EventStore, Depends(_store)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+KeyRingDep = Annotated[KeyRing, Depends(_keyring)]
+
+
+def _context(request: Request, principal: PrincipalDep, clock: ClockDep) -> Context:
+    # The request id correlates every event this request causes with its log lines.
+    request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
+    return Context(principal.actor, request_id, request_id, clock.now())
+
+
+ContextDep = Annotated[Context, Depends(_context)]

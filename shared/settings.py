@@ -1,0 +1,118 @@
+"""Settings from environment variables, checked once at start-up.
+
+Outside development the admin key must be a real secret: a missing, short or placeholder key
+is refused rather than silently accepted.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypeVar, cast
+
+from shared.eventstore.factory import KURRENTDB_SCHEMES
+
+Environment = Literal["development", "production"]
+ClockMode = Literal["system", "simulated"]
+WorkingDays = Literal["mon-sat", "mon-fri"]
+T = TypeVar("T", bound=str)
+
+ENVIRONMENTS: tuple[Environment, ...] = ("development", "production")
+CLOCK_MODES: tuple[ClockMode, ...] = ("system", "simulated")
+WORKING_DAYS: tuple[WorkingDays, ...] = ("mon-sat", "mon-fri")
+MIN_ADMIN_KEY_LENGTH = 32
+PLACEHOLDER_KEYS = frozenset(
+    {"changeme", "change-me", "change_me", "secret", "password", "admin", "default", "test"}
+)
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot run with."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable}: {message}")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    event_store: str
+    admin_key: str
+    admin_key_generated: bool = False
+    clock: ClockMode = "system"
+    env: Environment = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    working_days: WorkingDays = "mon-sat"
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def http_db_path(self) -> Path:
+        """The SQLite file of the HTTP layer's own tables (idempotency records)."""
+        return self.data_dir / "http.sqlite"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        environment = _choice(env, "COOP_ENV", ENVIRONMENTS, "development")
+        data_dir = Path(get("COOP_DATA_DIR") or "./data")
+        event_store = get("COOP_EVENT_STORE") or str(data_dir / "events.sqlite")
+        if "://" in event_store and not event_store.startswith(KURRENTDB_SCHEMES):
+            raise SettingsError(
+                "COOP_EVENT_STORE",
+                f"expected a SQLite path or one of {', '.join(KURRENTDB_SCHEMES)}",
+            )
+        admin_key = get("COOP_ADMIN_KEY")
+        generated = admin_key is None and environment == "development"
+        if admin_key is None and generated:
+            admin_key = secrets.token_urlsafe(32)
+        return cls(
+            data_dir=data_dir,
+            event_store=event_store,
+            admin_key=_checked_admin_key(admin_key, environment),
+            admin_key_generated=generated,
+            clock=_choice(env, "COOP_CLOCK", CLOCK_MODES, "system"),
+            env=environment,
+            host=get("COOP_HOST") or "127.0.0.1",
+            port=_port(get("COOP_PORT")),
+            working_days=_choice(env, "COOP_WORKING_DAYS", WORKING_DAYS, "mon-sat"),
+        )
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[T, ...], default: T) -> T:
+    value = env.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise SettingsError(name, f"{value!r} is not one of {', '.join(allowed)}")
+    return cast(T, value)
+
+
+def _port(raw: str | None) -> int:
+    if raw is None:
+        return 8000
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError("COOP_PORT", f"{raw!r} is not a TCP port")
+    return int(raw)
+
+
+def _checked_admin_key(key: str | None, environment: Environment) -> str:
+    if key is None:
+        raise SettingsError("COOP_ADMIN_KEY", f"is required when COOP_ENV={environment}")
+    if environment == "development":
+        return key
+    if key.lower() in PLACEHOLDER_KEYS:
+        raise SettingsError("COOP_ADMIN_KEY", "is a well-known placeholder; set a real secret")
+    if len(key) < MIN_ADMIN_KEY_LENGTH:
+        raise SettingsError(
+            "COOP_ADMIN_KEY", f"must be at least {MIN_ADMIN_KEY_LENGTH} characters long"
+        )
+    return key
