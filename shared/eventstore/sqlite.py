@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -59,18 +59,54 @@ _INSERT = (
 )
 
 
-def _recorded(row: tuple[bytes, str, int, int, str, bytes, bytes, float]) -> RecordedEvent:
-    event_id, stream, version, position, event_type, data, metadata, recorded_at = row
-    return RecordedEvent(
-        id=uuid.UUID(bytes=event_id),
-        stream=stream,
-        version=version,
-        position=position,
-        type=event_type,
-        data=data,
-        metadata=metadata,
-        recorded_at=datetime.fromtimestamp(recorded_at, UTC),
-    )
+_Row = tuple[bytes, str, int, int, str, bytes, bytes, float]
+
+
+def _fast_uuid(raw: bytes) -> uuid.UUID:
+    """`uuid.UUID(bytes=raw)` without the constructor's argument checks (60 % of its cost):
+    a stored id is always 16 bytes. Sets the two slots that `UUID.__init__` and unpickling set.
+    """
+    value = object.__new__(uuid.UUID)
+    object.__setattr__(value, "int", int.from_bytes(raw, "big"))
+    object.__setattr__(value, "is_safe", uuid.SafeUUID.unknown)
+    return value
+
+
+def _checked_uuid(raw: bytes) -> uuid.UUID:
+    return uuid.UUID(bytes=raw)
+
+
+_PROBE = uuid.UUID("12345678-9abc-4def-8123-456789abcdef")
+_uuid_from_bytes: Callable[[bytes], uuid.UUID] = (
+    _fast_uuid
+    if _fast_uuid(_PROBE.bytes) == _PROBE and repr(_fast_uuid(_PROBE.bytes)) == repr(_PROBE)
+    else _checked_uuid  # another Python's UUID layout: take the safe road
+)
+
+
+def _recorded_all(rows: list[_Row]) -> list[RecordedEvent]:
+    """Rows → recorded events. The events of one append share their `recorded_at`, so its
+    datetime is built once per run of equal timestamps."""
+    events: list[RecordedEvent] = []
+    add = events.append
+    last_stamp: float | None = None
+    when = datetime.min
+    for event_id, stream, version, position, event_type, data, metadata, stamp in rows:
+        if stamp != last_stamp:
+            last_stamp, when = stamp, datetime.fromtimestamp(stamp, UTC)
+        add(
+            RecordedEvent(
+                _uuid_from_bytes(event_id),
+                stream,
+                version,
+                position,
+                event_type,
+                data,
+                metadata,
+                when,
+            )
+        )
+    return events
 
 
 class DuplicateEventIds(EventStoreError):
@@ -80,12 +116,16 @@ class DuplicateEventIds(EventStoreError):
 @dataclass
 class _PendingAppend:
     requests: Sequence[AppendRequest]
+    size: int  # events in all requests
     result: AppendResult | None = None
     error: BaseException | None = None
     done: bool = False
 
 
 class SQLiteEventStore:
+    # How long a new leader may wait for the writers of the previous group to come back.
+    group_wait = 0.0005
+
     def __init__(
         self,
         path: str,
@@ -100,8 +140,14 @@ class SQLiteEventStore:
         self._busy_timeout_ms = busy_timeout_ms
         self.poll_interval = poll_interval
         self._write_lock = threading.Lock()
-        self._queue_lock = threading.Lock()
+        # Guards the queue of appends waiting for a leader, and whether one is committing.
+        queue_lock = threading.Lock()
+        self._queue_ready = threading.Condition(queue_lock)
+        self._gathered = threading.Condition(queue_lock)  # wakes a leader gathering its group
         self._queue: list[_PendingAppend] = []
+        self._leading = False
+        self._gathering = False
+        self._last_group = 1  # appends in the last group committed
         # Wakes local subscribers after each commit; other processes' commits are polled.
         self._commits = threading.Condition()
         self._commit_count = 0
@@ -149,19 +195,43 @@ class SQLiteEventStore:
     def append_many(self, requests: Sequence[AppendRequest]) -> AppendResult:
         if not requests:
             raise EventStoreError("an append names no stream")
+        size = 0
         for request in requests:
             category_of(request.stream)
             if not request.events:
                 raise EventStoreError(f"append to {request.stream!r} carries no event")
-        pending = _PendingAppend(requests)
-        with self._queue_lock:
-            self._queue.append(pending)
-        with self._write_lock:
-            # While we waited, a leader may have committed our append with its own batch.
+            size += len(request.events)
+        pending = _PendingAppend(requests, size)
+        queue = self._queue
+        with self._queue_ready:
+            queue.append(pending)
+            if self._gathering and len(queue) >= self._last_group:
+                self._gathered.notify()
+            # Followers sleep until a leader has committed their append; the first one woken
+            # with its append still queued leads the next group.
+            while self._leading and not pending.done:
+                self._queue_ready.wait()
             if not pending.done:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                self._commit(batch)
+                self._leading = True
+                if len(queue) < self._last_group:
+                    # The writers of the last group are on their way back with their next
+                    # append: a moment's wait lets them share this fsync instead of the next.
+                    self._gathering = True
+                    self._gathered.wait_for(
+                        lambda: len(queue) >= self._last_group, self.group_wait
+                    )
+                    self._gathering = False
+                batch = queue[:]
+                queue.clear()
+        if not pending.done:
+            try:
+                with self._write_lock:
+                    self._commit(batch)
+            finally:
+                with self._queue_ready:
+                    self._last_group = len(batch)
+                    self._leading = False
+                    self._queue_ready.notify_all()
         if pending.error is not None:
             raise pending.error
         assert pending.result is not None
@@ -172,14 +242,21 @@ class SQLiteEventStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
             for pending in batch:
-                conn.execute("SAVEPOINT one_append")
+                # One row is one statement: a failed INSERT leaves nothing behind and needs no
+                # savepoint. Several rows may fail halfway, so they get one to roll back to.
+                guarded = pending.size > 1
+                if guarded:
+                    conn.execute("SAVEPOINT one_append")
                 try:
                     pending.result = self._apply(conn, pending.requests)
-                    conn.execute("RELEASE one_append")
                 except (EventStoreError, sqlite3.IntegrityError) as error:
-                    conn.execute("ROLLBACK TO one_append")
-                    conn.execute("RELEASE one_append")
-                    pending.error = error
+                    if guarded:
+                        conn.execute("ROLLBACK TO one_append")
+                        conn.execute("RELEASE one_append")
+                    self._settle_failure(conn, pending, error)
+                else:
+                    if guarded:
+                        conn.execute("RELEASE one_append")
             conn.execute("COMMIT")
         except BaseException as error:
             if conn.in_transaction:
@@ -194,10 +271,26 @@ class SQLiteEventStore:
             self._commit_count += 1
             self._commits.notify_all()
 
+    def _settle_failure(
+        self,
+        conn: sqlite3.Connection,
+        pending: _PendingAppend,
+        error: EventStoreError | sqlite3.IntegrityError,
+    ) -> None:
+        """An append failed (and wrote nothing): a retry of a stored append answers its
+        original result instead. Checked only on failure, so the usual append pays no lookup:
+        a retry always fails first, its ids being unique and its expected version past."""
+        try:
+            replayed = self._already_stored(conn, pending.requests)
+        except DuplicateEventIds as duplicate:
+            pending.error = duplicate
+            return
+        if replayed is None:
+            pending.error = error
+        else:
+            pending.result = replayed
+
     def _apply(self, conn: sqlite3.Connection, requests: Sequence[AppendRequest]) -> AppendResult:
-        replayed = self._already_stored(conn, requests)
-        if replayed is not None:
-            return replayed
         now = time.time()
         versions: dict[str, int] = {}
         rows: list[tuple[bytes, str, str, int, str, bytes, bytes, float]] = []
@@ -224,10 +317,14 @@ class SQLiteEventStore:
                 )
             versions[request.stream] = next_version
         try:
-            conn.executemany(_INSERT, rows)
+            if len(rows) == 1:
+                last_position = conn.execute(_INSERT, rows[0]).lastrowid
+            else:
+                conn.executemany(_INSERT, rows)
+                last_position = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
         except sqlite3.IntegrityError as error:
             raise DuplicateEventIds(str(error)) from error
-        last_position: int = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        assert last_position is not None
         return AppendResult(position=last_position, versions=versions)
 
     @staticmethod
@@ -262,13 +359,13 @@ class SQLiteEventStore:
             f"SELECT {_COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version",
             (stream, from_version),
         )
-        return [_recorded(row) for row in rows]
+        return _recorded_all(rows)
 
     def read_all(
         self, after: Position = START, filter: EventFilter = NO_FILTER, limit: int | None = None
     ) -> list[RecordedEvent]:
         sql, params = _read_all_query(after, filter, limit)
-        return [_recorded(row) for row in self._query(sql, params)]
+        return _recorded_all(self._query(sql, params))
 
     def head(self) -> Position:
         rows = self._query("SELECT max(position) FROM events", ())

@@ -1,0 +1,532 @@
+"""HTTP for the contracts service: requests become commands and queries, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials
+
+from services.contracts import documents, schemas
+from services.contracts.domain import (
+    Accepted,
+    Client,
+    ClientNotFound,
+    Closed,
+    CorrectClientDetails,
+    CorrectMemberDetails,
+    DeclarationNotFound,
+    Member,
+    MemberNotFound,
+    Quoted,
+    RegisterClient,
+    RegisterMember,
+)
+from services.contracts.handlers import (
+    ContractsHandlers,
+    idempotent_prestation_id,
+    new_id,
+    prestation_id_from,
+)
+from services.contracts.projections import Page, page
+from shared.events.base import Context
+from shared.eventstore.projections import ProjectionRunner
+from shared.http.auth import BEARER, Principal, PrincipalDep, StaffDep, forbidden
+from shared.http.problems import ProblemError
+from shared.http.service import ClockDep, ContextDep
+from shared.parameters import cooperative
+
+members = APIRouter(prefix="/v1/members", tags=["members"])
+clients = APIRouter(prefix="/v1/clients", tags=["clients"])
+prestations = APIRouter(prefix="/v1/prestations", tags=["prestations"])
+quotes = APIRouter(prefix="/v1/quotes", tags=["quotes"])
+contracts = APIRouter(prefix="/v1/employment-contracts", tags=["employment-contracts"])
+declarations = APIRouter(prefix="/v1/dimona-declarations", tags=["dimona"])
+
+
+@dataclass(frozen=True)
+class ContractsRuntime:
+    """What the routers find on `app.state.contracts` (built by the composition root)."""
+
+    handlers: ContractsHandlers
+    views: ProjectionRunner
+
+
+def _runtime(request: Request) -> ContractsRuntime:
+    runtime: ContractsRuntime = request.app.state.contracts
+    return runtime
+
+
+def _handlers(request: Request) -> ContractsHandlers:
+    return _runtime(request).handlers
+
+
+Runtime = Annotated[ContractsRuntime, Depends(_runtime)]
+Handlers = Annotated[ContractsHandlers, Depends(_handlers)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+MinPosition = Annotated[
+    int | None,
+    Query(description="Wait (up to 5 s) until this list includes the write at this position"),
+]
+IfMatch = Annotated[str | None, Header(description="The ETag of the version you read")]
+
+
+def _optional_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Principal | None:
+    if credentials is None:
+        return None
+    principal: Principal | None = request.app.state.keyring.authenticate(credentials.credentials)
+    if principal is None:
+        raise ProblemError(
+            401, "unauthenticated", "Unauthenticated", "the bearer key is not valid",
+            headers={"WWW-Authenticate": "Bearer"},
+        )  # fmt: skip
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
+
+
+def _etag(response: Response, version: int | None) -> None:
+    if version is not None:
+        response.headers["ETag"] = f'"{version}"'
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ProblemError(
+            400, "invalid-if-match", "Invalid If-Match", "If-Match is an ETag like \"3\"",
+            field="If-Match",
+        )  # fmt: skip
+    return int(text)
+
+
+def _check_member(principal: Principal, member_id: str) -> None:
+    if not principal.can_see_member(member_id):
+        raise forbidden("a member key acts on its own member's data only")
+
+
+def _list(
+    runtime: ContractsRuntime,
+    table: str,
+    filters: Mapping[str, object | None],
+    cursor: str | None,
+    limit: int,
+    min_position: int | None,
+    extra: tuple[str, tuple[object, ...]] | None = None,
+) -> Page:
+    if min_position is not None and not runtime.views.wait_for(min_position, timeout=5.0):
+        raise ProblemError(
+            503, "projection-behind", "Projection behind",
+            f"the list has not reached position {min_position} yet; retry",
+            headers={"Retry-After": "1"},
+        )  # fmt: skip
+    with runtime.views.read() as conn:
+        return page(conn, table, filters, cursor, limit, extra=extra)
+
+
+# -- members --------------------------------------------------------------------------------
+
+
+@members.post("", status_code=201)
+def register_member(
+    body: schemas.MemberIn, _: StaffDep, handlers: Handlers, clock: ClockDep, context: ContextDep,
+    response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    member_id = new_id()
+    handled = handlers.on_member(
+        member_id, RegisterMember(member_id=member_id, today=clock.today(), **body.model_dump()),
+        context,
+    )  # fmt: skip
+    assert isinstance(handled.state, Member)
+    response.headers["Location"] = f"{members.prefix}/{member_id}"
+    version = handled.result.versions.get(f"member-{member_id}") if handled.result else None
+    _etag(response, version)
+    return schemas.member_body(handled.state, version) | {"position": handled.position}
+
+
+@members.get("")
+def list_members(
+    _: StaffDep, runtime: Runtime, limit: Limit = 50, cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> Page:  # fmt: skip
+    return _list(runtime, "members", {}, cursor, limit, min_position)
+
+
+@members.get("/{member_id}")
+def get_member(
+    member_id: str, principal: PrincipalDep, handlers: Handlers, response: Response
+) -> dict[str, Any]:
+    _check_member(principal, member_id)
+    loaded = handlers.member(member_id)
+    if not isinstance(loaded.state, Member):
+        raise MemberNotFound(f"no member {member_id}")
+    _etag(response, loaded.version)
+    return schemas.member_body(loaded.state, loaded.version)
+
+
+@members.patch("/{member_id}")
+def correct_member(
+    member_id: str, body: schemas.MemberPatch, principal: PrincipalDep, handlers: Handlers,
+    clock: ClockDep, context: ContextDep, response: Response, if_match: IfMatch = None,
+) -> dict[str, Any]:  # fmt: skip
+    _check_member(principal, member_id)
+    expected = _if_match(if_match)
+    loaded = handlers.member(member_id)
+    if not isinstance(loaded.state, Member):
+        raise MemberNotFound(f"no member {member_id}")
+    if expected is not None and expected != loaded.version:
+        raise ProblemError(
+            412,
+            "precondition-failed",
+            "Precondition failed",
+            f"the member is at version {loaded.version}",
+            field="If-Match",
+        )
+    changes = body.model_dump(exclude_unset=True)
+    command = CorrectMemberDetails(member_id=member_id, today=clock.today(), **changes)
+    handled = handlers.on_member(member_id, command, context)
+    assert isinstance(handled.state, Member)
+    version = handled.result.versions[loaded.stream] if handled.result else loaded.version
+    _etag(response, version)
+    return schemas.member_body(handled.state, version) | {"position": handled.position}
+
+
+# -- clients --------------------------------------------------------------------------------
+
+
+def _no_partner(principal: Principal) -> None:
+    if principal.role == "partner":
+        raise forbidden("partners read the event feed, not the client register")
+
+
+@clients.post("", status_code=201)
+def register_client(
+    body: schemas.ClientIn, principal: PrincipalDep, handlers: Handlers, clock: ClockDep,
+    context: ContextDep, response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    _no_partner(principal)
+    client_id = new_id()
+    handled = handlers.on_client(
+        client_id, RegisterClient(client_id=client_id, today=clock.today(), **body.model_dump()),
+        context,
+    )  # fmt: skip
+    assert isinstance(handled.state, Client)
+    response.headers["Location"] = f"{clients.prefix}/{client_id}"
+    _etag(response, 0)
+    return schemas.client_body(handled.state, 0) | {"position": handled.position}
+
+
+@clients.get("")
+def list_clients(
+    _: StaffDep, runtime: Runtime, limit: Limit = 50, cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> Page:  # fmt: skip
+    return _list(runtime, "clients", {}, cursor, limit, min_position)
+
+
+@clients.get("/{client_id}")
+def get_client(
+    client_id: str, principal: PrincipalDep, handlers: Handlers, response: Response
+) -> dict[str, Any]:
+    _no_partner(principal)
+    loaded = handlers.client(client_id)
+    if not isinstance(loaded.state, Client):
+        raise ClientNotFound(f"no client {client_id}")
+    _etag(response, loaded.version)
+    return schemas.client_body(loaded.state, loaded.version)
+
+
+@clients.patch("/{client_id}")
+def correct_client(
+    client_id: str, body: schemas.ClientPatch, _: StaffDep, handlers: Handlers, clock: ClockDep,
+    context: ContextDep, response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    changes = body.model_dump(exclude_unset=True)
+    command = CorrectClientDetails(client_id=client_id, today=clock.today(), **changes)
+    handled = handlers.on_client(client_id, command, context)
+    assert isinstance(handled.state, Client)
+    version = handlers.client(client_id).version
+    _etag(response, version)
+    return schemas.client_body(handled.state, version) | {"position": handled.position}
+
+
+# -- prestations ----------------------------------------------------------------------------
+
+
+@prestations.post("", status_code=201)
+def encode_prestation(
+    body: schemas.PrestationIn, principal: PrincipalDep, handlers: Handlers,
+    context: ContextDep, response: Response,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:  # fmt: skip
+    _check_member(principal, body.member_id)
+    prestation_id = idempotent_prestation_id(principal.key_id, idempotency_key)
+    encoded = handlers.encode(body.draft(), context, prestation_id)
+    state = schemas.existing(encoded.state)
+    version = encoded.result.versions[f"prestation-{prestation_id}"]
+    response.headers["Location"] = f"{prestations.prefix}/{prestation_id}"
+    _etag(response, version)
+    body_out = schemas.prestation_body(state, version, acceptance_token=encoded.acceptance_token)
+    return body_out | {"position": encoded.result.position}
+
+
+@prestations.get("")
+def list_prestations(
+    principal: PrincipalDep, runtime: Runtime, member_id: str | None = None,
+    client_id: str | None = None, status: str | None = None, limit: Limit = 50,
+    cursor: Cursor = None, min_position: MinPosition = None,
+) -> Page:  # fmt: skip
+    if not principal.is_staff:
+        member_id = member_id or principal.member_id
+        _check_member(principal, member_id or "")
+    filters = {"member_id": member_id, "client_id": client_id, "status": status}
+    return _list(runtime, "prestations", filters, cursor, limit, min_position)
+
+
+@prestations.get("/{prestation_id}")
+def get_prestation(
+    prestation_id: str, principal: PrincipalDep, handlers: Handlers, response: Response
+) -> dict[str, Any]:
+    loaded = handlers.prestation(prestation_id)
+    state = schemas.existing(loaded.state)
+    _check_member(principal, state.prestation.member_id)
+    _etag(response, loaded.version)
+    return schemas.prestation_body(state, loaded.version)
+
+
+def _owned(handlers: ContractsHandlers, principal: Principal, prestation_id: str) -> None:
+    state = schemas.existing(handlers.prestation(prestation_id).state)
+    _check_member(principal, state.prestation.member_id)
+
+
+@prestations.post("/{prestation_id}/cancel")
+def cancel_prestation(
+    prestation_id: str, body: schemas.ReasonIn, principal: PrincipalDep, handlers: Handlers,
+    context: ContextDep, response: Response, if_match: IfMatch = None,
+) -> dict[str, Any]:  # fmt: skip
+    _owned(handlers, principal, prestation_id)
+    handled = handlers.cancel(prestation_id, body.reason, context, _if_match(if_match))
+    return _prestation_written(handlers, prestation_id, handled.position, response)
+
+
+@prestations.post("/{prestation_id}/amend")
+def amend_prestation(
+    prestation_id: str, body: schemas.AmendIn, principal: PrincipalDep, handlers: Handlers,
+    context: ContextDep, response: Response, if_match: IfMatch = None,
+) -> dict[str, Any]:  # fmt: skip
+    _owned(handlers, principal, prestation_id)
+    handled = handlers.amend(
+        prestation_id, schemas.days_of(body.days), context, _if_match(if_match)
+    )
+    return _prestation_written(handlers, prestation_id, handled.position, response)
+
+
+def _prestation_written(
+    handlers: ContractsHandlers, prestation_id: str, position: int | None, response: Response
+) -> dict[str, Any]:
+    loaded = handlers.prestation(prestation_id)
+    _etag(response, loaded.version)
+    body = schemas.prestation_body(schemas.existing(loaded.state), loaded.version)
+    return body | {"position": position}
+
+
+# -- quotes ---------------------------------------------------------------------------------
+
+
+def _quote_reader(
+    handlers: ContractsHandlers, quote_id: str, principal: Principal | None, token: str | None
+) -> Quoted | Accepted | Closed:
+    """The owner, staff, or the client holding the token may read a quote."""
+    state = schemas.existing(handlers.prestation_of_quote(quote_id).state)
+    if token is not None:
+        if not handlers.token_matches(state, token):
+            raise ProblemError(
+                403,
+                "invalid-acceptance-token",
+                "Invalid acceptance token",
+                "the token does not match this quote",
+                field="acceptance_token",
+            )
+    elif principal is None:
+        raise ProblemError(
+            401,
+            "unauthenticated",
+            "Unauthenticated",
+            "a bearer key or the quote's acceptance_token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    else:
+        _check_member(principal, state.prestation.member_id)
+    return state
+
+
+Token = Annotated[str | None, Query(description="The client's acceptance token")]
+
+
+@quotes.get("/{quote_id}")
+def get_quote(
+    quote_id: str, principal: OptionalPrincipal, handlers: Handlers,
+    acceptance_token: Token = None,
+) -> dict[str, Any]:  # fmt: skip
+    state = _quote_reader(handlers, quote_id, principal, acceptance_token)
+    body = schemas.prestation_body(state, None)
+    return body["quote"] | {
+        "prestation_id": state.prestation.prestation_id,
+        "client_id": state.prestation.client_id,
+        "description": body["description"],
+        "days": body["days"],
+    }
+
+
+@quotes.get("/{quote_id}/document", response_class=HTMLResponse)
+def get_quote_document(
+    quote_id: str, principal: OptionalPrincipal, handlers: Handlers,
+    acceptance_token: Token = None,
+) -> HTMLResponse:  # fmt: skip
+    state = _quote_reader(handlers, quote_id, principal, acceptance_token)
+    client = handlers.client(state.prestation.client_id).state
+    if not isinstance(client, Client):
+        raise ClientNotFound(f"no client {state.prestation.client_id}")
+    return HTMLResponse(documents.render_quote(state.prestation, client, cooperative()))
+
+
+def _answering_staff(principal: Principal | None, token: str | None) -> bool:
+    """The client answers with its token; without one, only ops or admin may answer."""
+    if token is not None:
+        return False
+    if principal is None:
+        raise ProblemError(
+            401,
+            "unauthenticated",
+            "Unauthenticated",
+            "the acceptance_token (or an ops key) is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not principal.is_staff:
+        raise forbidden("only the client (with its token) or ops may answer a quote")
+    return True
+
+
+@quotes.post("/{quote_id}/accept")
+def accept_quote(
+    quote_id: str, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
+    handlers: Handlers, clock: ClockDep, response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    by_ops = _answering_staff(principal, body.acceptance_token)
+    context = _answer_context(principal, clock)
+    handled = handlers.accept_quote(quote_id, body.acceptance_token, by_ops, context)
+    return _prestation_written(handlers, quote_id[1:], handled.position, response)
+
+
+@quotes.post("/{quote_id}/reject")
+def reject_quote(
+    quote_id: str, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
+    handlers: Handlers, clock: ClockDep, response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    by_ops = _answering_staff(principal, body.acceptance_token)
+    context = _answer_context(principal, clock)
+    handled = handlers.reject_quote(quote_id, body.acceptance_token, by_ops, body.reason, context)
+    return _prestation_written(handlers, quote_id[1:], handled.position, response)
+
+
+def _answer_context(principal: Principal | None, clock: ClockDep) -> Context:
+    actor = principal.actor if principal is not None else "client"
+    return Context.new(actor, clock.now())
+
+
+# -- employment contracts and DIMONA ------------------------------------------------------------
+
+
+def _contract_state(
+    handlers: ContractsHandlers, contract_id: str, principal: Principal
+) -> Quoted | Accepted | Closed:
+    prestation_id = prestation_id_from(contract_id, "C")
+    if prestation_id is None:
+        raise ProblemError(404, "contract-not-found", "Contract not found", f"no {contract_id}")
+    state = schemas.existing(handlers.prestation(prestation_id).state)
+    _check_member(principal, state.prestation.member_id)
+    return state
+
+
+@contracts.get("")
+def list_employment_contracts(
+    principal: PrincipalDep, runtime: Runtime,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None, member_id: str | None = None,
+    status: str | None = None, limit: Limit = 50, cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> Page:  # fmt: skip
+    """Contracts overlapping the period [from, to]."""
+    if not principal.is_staff:
+        member_id = member_id or principal.member_id
+        _check_member(principal, member_id or "")
+    clauses, params = ["1 = 1"], []
+    if from_ is not None:
+        clauses.append("last_day >= ?")
+        params.append(from_.isoformat())
+    if to is not None:
+        clauses.append("first_day <= ?")
+        params.append(to.isoformat())
+    filters = {"member_id": member_id, "status": status}
+    extra = (" AND ".join(clauses), tuple(params))
+    return _list(runtime, "contracts", filters, cursor, limit, min_position, extra)
+
+
+@contracts.get("/{contract_id}")
+def get_employment_contract(
+    contract_id: str, principal: PrincipalDep, handlers: Handlers
+) -> dict[str, Any]:
+    return schemas.contract_body(_contract_state(handlers, contract_id, principal))
+
+
+@contracts.get("/{contract_id}/document", response_class=HTMLResponse)
+def get_employment_contract_document(
+    contract_id: str, principal: PrincipalDep, handlers: Handlers
+) -> HTMLResponse:
+    state = _contract_state(handlers, contract_id, principal)
+    member = handlers.member(state.prestation.member_id).state
+    if not isinstance(member, Member):
+        raise MemberNotFound(f"no member {state.prestation.member_id}")
+    html = documents.render_employment_contract(state.prestation, member, cooperative())
+    return HTMLResponse(html)
+
+
+@declarations.get("")
+def list_dimona_declarations(
+    _: StaffDep, runtime: Runtime,
+    status: Literal["pending", "accepted", "refused", "all"] = "pending", limit: Limit = 50,
+    cursor: Cursor = None, min_position: MinPosition = None,
+) -> Page:  # fmt: skip
+    """DIMONA declarations; by default those still awaiting the ONSS's answer."""
+    filters = {"status": None if status == "all" else status}
+    return _list(runtime, "declarations", filters, cursor, limit, min_position)
+
+
+@declarations.get("/{declaration_id}")
+def get_dimona_declaration(
+    declaration_id: str, principal: PrincipalDep, handlers: Handlers
+) -> dict[str, Any]:
+    prestation_id = prestation_id_from(declaration_id, "D")
+    if prestation_id is None:
+        raise DeclarationNotFound(f"no declaration {declaration_id}")
+    state = schemas.existing(handlers.prestation(prestation_id).state)
+    _check_member(principal, state.prestation.member_id)
+    dimona = schemas.dimona_body(state) or {"declarations": []}
+    for declaration in dimona["declarations"]:
+        if declaration["declaration_id"] == declaration_id:
+            return declaration | {"prestation_id": prestation_id}
+    raise DeclarationNotFound(f"no declaration {declaration_id}")
+
+
+ROUTERS = (members, clients, prestations, quotes, contracts, declarations)

@@ -1,0 +1,83 @@
+"""The contracts service's composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+from services.contracts import api
+from services.contracts.handlers import ContractsHandlers
+from services.contracts.projections import (
+    ContractsViews,
+    SharesHeld,
+    pending_quotes_due,
+    share_years,
+)
+from services.contracts.reactions import DimonaRelay, OutboxDimonaGateway, QuoteExpirySweep
+from shared.clock import Clock, clock_from_settings
+from shared.eventstore.factory import open_store
+from shared.eventstore.port import EventStore
+from shared.eventstore.projections import ProjectionRunner
+from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.settings import Settings
+
+# A share bought a moment ago must count: wait this long for the shares view to catch up.
+SHARES_FRESHNESS_TIMEOUT = 2.0
+
+
+@dataclass
+class ContractsService:
+    """Everything the contracts service runs, ready to be mounted on an app."""
+
+    runtime: api.ContractsRuntime
+    routers: list[APIRouter]
+    components: list[Component] = field(default_factory=list)
+    readiness: list[Readiness] = field(default_factory=list)
+    gateway: OutboxDimonaGateway | None = None
+    dimona: DimonaRelay | None = None
+    expiry: QuoteExpirySweep | None = None
+
+
+def build(settings: Settings, store: EventStore, clock: Clock) -> ContractsService:
+    directory = Path(settings.data_dir) / "contracts"
+    directory.mkdir(parents=True, exist_ok=True)
+    shares = ProjectionRunner(store, SharesHeld(), directory)
+    views = ProjectionRunner(store, ContractsViews(), directory)
+
+    def years_covered(member_id: str) -> set[int]:
+        shares.wait_for(store.head(), timeout=SHARES_FRESHNESS_TIMEOUT)
+        with shares.read() as conn:
+            return share_years(conn, member_id)
+
+    handlers = ContractsHandlers(store, clock, years_covered)
+    gateway = OutboxDimonaGateway(directory / "dimona_outbox.sqlite", clock)
+    dimona = DimonaRelay(handlers, gateway, directory / "reactions.sqlite")
+    expiry = QuoteExpirySweep(handlers, views, pending_quotes_due)
+    return ContractsService(
+        runtime=api.ContractsRuntime(handlers, views),
+        routers=list(api.ROUTERS),
+        components=[shares, views, dimona, expiry, Closing(gateway)],
+        readiness=[shares.status, views.status, dimona.status],
+        gateway=gateway,
+        dimona=dimona,
+        expiry=expiry,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    store = open_store(settings.event_store)
+    clock = clock_from_settings(settings, store)
+    service = build(settings, store, clock)
+    return create_service_app(
+        title="Contracts",
+        settings=settings,
+        store=store,
+        clock=clock,
+        routers=service.routers,
+        components=[*service.components, Closing(store)],
+        readiness=service.readiness,
+        state={"contracts": service.runtime},
+    )
