@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[*platform.routers(), *contracts_service.routers],
         components=[*contracts_service.components, Closing(store)],
         readiness=contracts_service.readiness,
-        state={"contracts": contracts_service.runtime},
+        state={"contracts": contracts_service.runtime, "contracts_service": contracts_service},
     )
 
 

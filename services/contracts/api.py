@@ -32,7 +32,7 @@ from services.contracts.handlers import (
     new_id,
     prestation_id_from,
 )
-from services.contracts.projections import Page, page
+from services.contracts.projections import page
 from shared.events.base import Context
 from shared.eventstore.projections import ProjectionRunner
 from shared.http.auth import BEARER, Principal, PrincipalDep, StaffDep, forbidden
@@ -124,7 +124,7 @@ def _list(
     limit: int,
     min_position: int | None,
     extra: tuple[str, tuple[object, ...]] | None = None,
-) -> Page:
+) -> dict[str, Any]:
     if min_position is not None and not runtime.views.wait_for(min_position, timeout=5.0):
         raise ProblemError(
             503, "projection-behind", "Projection behind",
@@ -132,13 +132,14 @@ def _list(
             headers={"Retry-After": "1"},
         )  # fmt: skip
     with runtime.views.read() as conn:
-        return page(conn, table, filters, cursor, limit, extra=extra)
+        found = page(conn, table, filters, cursor, limit, extra=extra)
+    return {"items": found.items, "next_cursor": found.next_cursor}
 
 
 # -- members --------------------------------------------------------------------------------
 
 
-@members.post("", status_code=201)
+@members.post("", status_code=201, response_model=schemas.MemberOut)
 def register_member(
     body: schemas.MemberIn, _: StaffDep, handlers: Handlers, clock: ClockDep, context: ContextDep,
     response: Response,
@@ -155,15 +156,15 @@ def register_member(
     return schemas.member_body(handled.state, version) | {"position": handled.position}
 
 
-@members.get("")
+@members.get("", response_model=schemas.PageOut[schemas.MemberRow])
 def list_members(
     _: StaffDep, runtime: Runtime, limit: Limit = 50, cursor: Cursor = None,
     min_position: MinPosition = None,
-) -> Page:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     return _list(runtime, "members", {}, cursor, limit, min_position)
 
 
-@members.get("/{member_id}")
+@members.get("/{member_id}", response_model=schemas.MemberOut)
 def get_member(
     member_id: str, principal: PrincipalDep, handlers: Handlers, response: Response
 ) -> dict[str, Any]:
@@ -175,7 +176,7 @@ def get_member(
     return schemas.member_body(loaded.state, loaded.version)
 
 
-@members.patch("/{member_id}")
+@members.patch("/{member_id}", response_model=schemas.MemberOut)
 def correct_member(
     member_id: str, body: schemas.MemberPatch, principal: PrincipalDep, handlers: Handlers,
     clock: ClockDep, context: ContextDep, response: Response, if_match: IfMatch = None,
@@ -210,7 +211,7 @@ def _no_partner(principal: Principal) -> None:
         raise forbidden("partners read the event feed, not the client register")
 
 
-@clients.post("", status_code=201)
+@clients.post("", status_code=201, response_model=schemas.ClientOut)
 def register_client(
     body: schemas.ClientIn, principal: PrincipalDep, handlers: Handlers, clock: ClockDep,
     context: ContextDep, response: Response,
@@ -227,15 +228,15 @@ def register_client(
     return schemas.client_body(handled.state, 0) | {"position": handled.position}
 
 
-@clients.get("")
+@clients.get("", response_model=schemas.PageOut[schemas.ClientRow])
 def list_clients(
     _: StaffDep, runtime: Runtime, limit: Limit = 50, cursor: Cursor = None,
     min_position: MinPosition = None,
-) -> Page:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     return _list(runtime, "clients", {}, cursor, limit, min_position)
 
 
-@clients.get("/{client_id}")
+@clients.get("/{client_id}", response_model=schemas.ClientOut)
 def get_client(
     client_id: str, principal: PrincipalDep, handlers: Handlers, response: Response
 ) -> dict[str, Any]:
@@ -247,7 +248,7 @@ def get_client(
     return schemas.client_body(loaded.state, loaded.version)
 
 
-@clients.patch("/{client_id}")
+@clients.patch("/{client_id}", response_model=schemas.ClientOut)
 def correct_client(
     client_id: str, body: schemas.ClientPatch, _: StaffDep, handlers: Handlers, clock: ClockDep,
     context: ContextDep, response: Response,
@@ -264,7 +265,7 @@ def correct_client(
 # -- prestations ----------------------------------------------------------------------------
 
 
-@prestations.post("", status_code=201)
+@prestations.post("", status_code=201, response_model=schemas.PrestationOut)
 def encode_prestation(
     body: schemas.PrestationIn, principal: PrincipalDep, handlers: Handlers,
     context: ContextDep, response: Response,
@@ -281,12 +282,12 @@ def encode_prestation(
     return body_out | {"position": encoded.result.position}
 
 
-@prestations.get("")
+@prestations.get("", response_model=schemas.PageOut[schemas.PrestationRow])
 def list_prestations(
     principal: PrincipalDep, runtime: Runtime, member_id: str | None = None,
     client_id: str | None = None, status: str | None = None, limit: Limit = 50,
     cursor: Cursor = None, min_position: MinPosition = None,
-) -> Page:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     if not principal.is_staff:
         member_id = member_id or principal.member_id
         _check_member(principal, member_id or "")
@@ -294,7 +295,7 @@ def list_prestations(
     return _list(runtime, "prestations", filters, cursor, limit, min_position)
 
 
-@prestations.get("/{prestation_id}")
+@prestations.get("/{prestation_id}", response_model=schemas.PrestationOut)
 def get_prestation(
     prestation_id: str, principal: PrincipalDep, handlers: Handlers, response: Response
 ) -> dict[str, Any]:
@@ -310,7 +311,7 @@ def _owned(handlers: ContractsHandlers, principal: Principal, prestation_id: str
     _check_member(principal, state.prestation.member_id)
 
 
-@prestations.post("/{prestation_id}/cancel")
+@prestations.post("/{prestation_id}/cancel", response_model=schemas.PrestationOut)
 def cancel_prestation(
     prestation_id: str, body: schemas.ReasonIn, principal: PrincipalDep, handlers: Handlers,
     context: ContextDep, response: Response, if_match: IfMatch = None,
@@ -320,7 +321,7 @@ def cancel_prestation(
     return _prestation_written(handlers, prestation_id, handled.position, response)
 
 
-@prestations.post("/{prestation_id}/amend")
+@prestations.post("/{prestation_id}/amend", response_model=schemas.PrestationOut)
 def amend_prestation(
     prestation_id: str, body: schemas.AmendIn, principal: PrincipalDep, handlers: Handlers,
     context: ContextDep, response: Response, if_match: IfMatch = None,
@@ -374,7 +375,7 @@ def _quote_reader(
 Token = Annotated[str | None, Query(description="The client's acceptance token")]
 
 
-@quotes.get("/{quote_id}")
+@quotes.get("/{quote_id}", response_model=schemas.QuoteDetailOut)
 def get_quote(
     quote_id: str, principal: OptionalPrincipal, handlers: Handlers,
     acceptance_token: Token = None,
@@ -418,7 +419,7 @@ def _answering_staff(principal: Principal | None, token: str | None) -> bool:
     return True
 
 
-@quotes.post("/{quote_id}/accept")
+@quotes.post("/{quote_id}/accept", response_model=schemas.PrestationOut)
 def accept_quote(
     quote_id: str, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
     handlers: Handlers, clock: ClockDep, response: Response,
@@ -429,7 +430,7 @@ def accept_quote(
     return _prestation_written(handlers, quote_id[1:], handled.position, response)
 
 
-@quotes.post("/{quote_id}/reject")
+@quotes.post("/{quote_id}/reject", response_model=schemas.PrestationOut)
 def reject_quote(
     quote_id: str, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
     handlers: Handlers, clock: ClockDep, response: Response,
@@ -459,14 +460,14 @@ def _contract_state(
     return state
 
 
-@contracts.get("")
+@contracts.get("", response_model=schemas.PageOut[schemas.ContractRow])
 def list_employment_contracts(
     principal: PrincipalDep, runtime: Runtime,
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None, member_id: str | None = None,
     status: str | None = None, limit: Limit = 50, cursor: Cursor = None,
     min_position: MinPosition = None,
-) -> Page:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     """Contracts overlapping the period [from, to]."""
     if not principal.is_staff:
         member_id = member_id or principal.member_id
@@ -483,7 +484,7 @@ def list_employment_contracts(
     return _list(runtime, "contracts", filters, cursor, limit, min_position, extra)
 
 
-@contracts.get("/{contract_id}")
+@contracts.get("/{contract_id}", response_model=schemas.ContractOut)
 def get_employment_contract(
     contract_id: str, principal: PrincipalDep, handlers: Handlers
 ) -> dict[str, Any]:
@@ -502,18 +503,18 @@ def get_employment_contract_document(
     return HTMLResponse(html)
 
 
-@declarations.get("")
+@declarations.get("", response_model=schemas.PageOut[schemas.DeclarationRow])
 def list_dimona_declarations(
     _: StaffDep, runtime: Runtime,
     status: Literal["pending", "accepted", "refused", "all"] = "pending", limit: Limit = 50,
     cursor: Cursor = None, min_position: MinPosition = None,
-) -> Page:  # fmt: skip
+) -> dict[str, Any]:  # fmt: skip
     """DIMONA declarations; by default those still awaiting the ONSS's answer."""
     filters = {"status": None if status == "all" else status}
     return _list(runtime, "declarations", filters, cursor, limit, min_position)
 
 
-@declarations.get("/{declaration_id}")
+@declarations.get("/{declaration_id}", response_model=schemas.DeclarationOut)
 def get_dimona_declaration(
     declaration_id: str, principal: PrincipalDep, handlers: Handlers
 ) -> dict[str, Any]:

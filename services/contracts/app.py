@@ -79,5 +79,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=service.routers,
         components=[*service.components, Closing(store)],
         readiness=service.readiness,
-        state={"contracts": service.runtime},
+        state={"contracts": service.runtime, "contracts_service": service},
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
 
 from services.contracts.domain import (
     Accepted,
@@ -19,8 +19,10 @@ from services.contracts.domain import (
     Quoted,
 )
 from services.contracts.handlers import PrestationDraft
-from shared.events.contracts import WorkDay
+from shared.events.contracts import SalaryEstimate, WorkDay
 from shared.eventstore.port import Position
+
+Row = TypeVar("Row", bound=BaseModel)
 
 
 class _In(BaseModel):
@@ -270,3 +272,180 @@ def dimona_body(state: Quoted | Accepted | Closed) -> dict[str, Any] | None:
 def existing(state: PrestationState) -> Quoted | Accepted | Closed:
     assert isinstance(state, Quoted | Accepted | Closed)
     return state
+
+
+# -- what goes out (documented in the OpenAPI document) -------------------------------------
+
+
+class DayOut(BaseModel):
+    date: dt.date
+    hours: float
+
+
+class MemberOut(BaseModel):
+    member_id: str
+    first_name: str
+    last_name: str
+    email: str
+    niss: str
+    iban: str
+    bic: str | None
+    gender: Literal["F", "M", "X"]
+    address: str | None
+    registered_on: dt.date
+    version: int | None = Field(description="The stream version, also sent as the ETag")
+    position: Position | None = Field(default=None, description="Set on writes")
+
+
+class ClientOut(BaseModel):
+    client_id: str
+    name: str
+    email: str
+    country: str
+    vat_number: str | None
+    address: str | None
+    registered_on: dt.date
+    version: int | None
+    position: Position | None = None
+
+
+class QuoteOut(BaseModel):
+    quote_id: str
+    status: Literal["pending", "accepted", "rejected", "expired", "withdrawn"]
+    valid_until: dt.date = Field(description="The last day the client may accept")
+    issued_on: dt.date | None
+    amount_excl_vat_cents: int
+    vat_rate: str
+    vat_cents: int
+    total_cents: int
+    payment_term_days: int | None
+    document_url: str
+    acceptance_token: str | None = Field(
+        default=None, description="Only in the answer to the encoding: give it to the client"
+    )
+    accepted_by: Literal["client", "ops"] | None = None
+    accepted_on: dt.date | None = None
+
+
+class QuoteDetailOut(QuoteOut):
+    prestation_id: str
+    client_id: str
+    description: str
+    days: list[DayOut]
+
+
+class ContractOut(BaseModel):
+    contract_id: str
+    prestation_id: str
+    member_id: str
+    status: Literal["awaiting-acceptance", "active", "cancelled"]
+    days: list[DayOut] = Field(description="Contract hours per day")
+    less_than_a_day: bool
+    gross_per_day_cents: int
+    daily_minimum_cents: int
+    hourly_minimum: str
+    gross_cents: int
+    drawn_up_on: dt.date
+    document_url: str
+
+
+class DeclarationOut(BaseModel):
+    declaration_id: str
+    kind: Literal["IN", "UPDATE", "CANCEL"]
+    refers_to: str | None
+    status: Literal["pending", "accepted", "refused"]
+    period_id: int | None
+    prestation_id: str | None = None
+
+
+class DimonaOut(BaseModel):
+    declaration_id: str = Field(description="The current IN declaration")
+    kind: Literal["IN", "UPDATE", "CANCEL"] = Field(description="Kind of the latest declaration")
+    status: Literal["pending", "accepted", "refused"]
+    period_id: int | None
+    declarations: list[DeclarationOut]
+
+
+class PrestationOut(BaseModel):
+    prestation_id: str
+    status: Literal["quoted", "accepted", "rejected", "expired", "cancelled"]
+    member_id: str
+    client_id: str
+    description: str
+    days: list[DayOut]
+    first_day: dt.date
+    last_day: dt.date
+    amount_excl_vat_cents: int
+    vat_rate: str
+    vat_cents: int
+    total_cents: int
+    expenses: list[ExpenseIn]
+    expenses_cents: int
+    withholding_rate: str
+    encoded_on: dt.date
+    quote: QuoteOut
+    employment_contract: ContractOut | None
+    dimona: DimonaOut | None
+    salary_estimate: SalaryEstimate | None
+    version: int | None
+    closed_on: dt.date | None = None
+    position: Position | None = None
+
+
+class MemberRow(BaseModel):
+    member_id: str
+    first_name: str
+    last_name: str
+    email: str
+    registered_on: dt.date
+
+
+class ClientRow(BaseModel):
+    client_id: str
+    name: str
+    email: str
+    country: str
+    vat_number: str | None
+    registered_on: dt.date
+
+
+class PrestationRow(BaseModel):
+    prestation_id: str
+    member_id: str
+    client_id: str
+    description: str
+    status: str
+    first_day: dt.date
+    last_day: dt.date
+    amount_excl_vat_cents: int
+    total_cents: int
+    quote_id: str
+    contract_id: str
+    encoded_on: dt.date
+
+
+class ContractRow(BaseModel):
+    contract_id: str
+    prestation_id: str
+    member_id: str
+    status: Literal["active", "cancelled"]
+    first_day: dt.date
+    last_day: dt.date
+    less_than_a_day: bool
+    days: Json[list[DayOut]]
+    gross_cents: int
+
+
+class DeclarationRow(BaseModel):
+    declaration_id: str
+    prestation_id: str
+    member_id: str | None
+    kind: Literal["IN", "UPDATE", "CANCEL"]
+    status: Literal["pending", "accepted", "refused"]
+    declared_on: dt.date
+    answered_on: dt.date | None
+
+
+class PageOut(BaseModel, Generic[Row]):
+    items: list[Row]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
