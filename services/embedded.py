@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store=store,
         clock=clock,
         routers=[*platform.routers(), *contracts_service.routers],
-        components=[*contracts_service.components, Closing(store)],
+        components=[Closing(store), *contracts_service.components],
         readiness=contracts_service.readiness,
         state={"contracts": contracts_service.runtime, "contracts_service": contracts_service},
     )

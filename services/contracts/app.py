@@ -58,7 +58,7 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> ContractsServi
     return ContractsService(
         runtime=api.ContractsRuntime(handlers, views),
         routers=list(api.ROUTERS),
-        components=[shares, views, dimona, expiry, Closing(gateway)],
+        components=[Closing(gateway), shares, views, dimona, expiry],
         readiness=[shares.status, views.status, dimona.status],
         gateway=gateway,
         dimona=dimona,
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store=store,
         clock=clock,
         routers=service.routers,
-        components=[*service.components, Closing(store)],
+        components=[Closing(store), *service.components],
         readiness=service.readiness,
         state={"contracts": service.runtime, "contracts_service": service},
     )

@@ -159,9 +159,9 @@ def render_quote(
 to {_e(cooperative.iban)} (BIC {_e(cooperative.bic)}), with the structured reference printed on
 it.</p>
 <h2>Acceptance</h2>
-<p class="notice">To accept this quote, open {how_to_accept} before
-{_e(prestation.first_day.isoformat())}, the first day of the prestation. Without acceptance by
-then, the prestation is cancelled.</p>
+<p class="notice">To accept this quote, open {how_to_accept} no later than
+{_e(prestation.quote_valid_until.isoformat())}, the first day of the prestation, before the
+work begins. Without acceptance by then, the prestation is cancelled.</p>
 """
     return _page(f"Quote {prestation.quote_id}", body)
 

@@ -608,8 +608,8 @@ class RejectQuote:
 
 @dataclass(frozen=True)
 class ExpireQuote:
-    """No acceptance before the first day: applies when `today` >= the first day and the quote
-    is still pending; a no-op once the quote was accepted, rejected or already expired."""
+    """No acceptance by the end of the first day: applies when `today` is after the first day
+    and the quote is still pending; a no-op once the quote was accepted, rejected or expired."""
 
     prestation_id: str
     today: dt.date
@@ -731,8 +731,9 @@ class Prestation:
 
     @property
     def quote_valid_until(self) -> dt.date:
-        """The last day to accept: the day before the first day."""
-        return self.first_day - dt.timedelta(days=1)
+        """The last day to accept: the first day itself, so that a gig encoded for today can
+        still be accepted before it begins (its DIMONA was declared at encoding)."""
+        return self.first_day
 
     @property
     def niss(self) -> str:
@@ -1122,7 +1123,7 @@ def _encode(command: EncodePrestation, state: PrestationState) -> list[DomainEve
             vat_cents=breakdown.vat_cents,
             total_cents=breakdown.total_cents,
             payment_term_days=params.payment_term_days,
-            valid_until=first_day - dt.timedelta(days=1),
+            valid_until=first_day,
             acceptance_token_sha256=command.acceptance_token_sha256,
             issued_on=command.today,
         ),
@@ -1187,8 +1188,7 @@ def _accept(command: AcceptQuote, state: PrestationState) -> list[DomainEvent]:
     _pending(state, prestation)
     if command.today > prestation.quote_valid_until:
         raise QuoteNoLongerValid(
-            f"the quote had to be accepted by {prestation.quote_valid_until}, "
-            f"the day before the first day"
+            f"the quote had to be accepted by {prestation.quote_valid_until}, the first day"
         )
     return [
         QuoteAccepted(
@@ -1249,7 +1249,7 @@ def _expire(command: ExpireQuote, state: PrestationState) -> list[DomainEvent]:
     prestation = _existing(state, command.prestation_id)
     if not isinstance(state, Quoted):
         return []
-    if command.today < prestation.first_day:
+    if command.today <= prestation.quote_valid_until:
         raise QuoteStillValid(f"the quote can be accepted until {prestation.quote_valid_until}")
     return [
         QuoteExpired(

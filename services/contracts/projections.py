@@ -170,7 +170,8 @@ class ContractsViews:
                 )  # fmt: skip
             case EmploymentContractDrawnUp() as e:
                 conn.execute(
-                    "INSERT INTO contracts VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+                    "INSERT INTO contracts VALUES"
+                    " (?, ?, ?, ?, 'awaiting-acceptance', ?, ?, ?, ?, ?)",
                     (seq, e.contract_id, e.prestation_id, e.member_id, str(e.days[0].date),
                      str(e.days[-1].date), e.less_than_a_day, _days_json(e.days),
                      e.salary_estimate.gross_cents),
@@ -192,6 +193,8 @@ class ContractsViews:
             case QuoteAccepted() | QuoteRejected() | QuoteExpired() | PrestationCancelled() as e:
                 status = _PRESTATION_STATUS[type(e)]
                 _update(conn, "prestations", "prestation_id", e.prestation_id, status=status)
+                if isinstance(e, QuoteAccepted):
+                    _update(conn, "contracts", "contract_id", e.contract_id, status="active")
             case DimonaDeclared() as e:
                 member = conn.execute(
                     "SELECT member_id FROM prestations WHERE prestation_id = ?", (e.prestation_id,)
@@ -252,9 +255,9 @@ def page(
 
 
 def pending_quotes_due(conn: sqlite3.Connection, today: date) -> list[str]:
-    """Prestations whose quote still waits on or after the first day."""
+    """Prestations whose quote still waits after its first day."""
     rows = conn.execute(
-        "SELECT prestation_id FROM prestations WHERE status = 'quoted' AND first_day <= ?",
+        "SELECT prestation_id FROM prestations WHERE status = 'quoted' AND first_day < ?",
         (today.isoformat(),),
     )
     return [row[0] for row in rows]

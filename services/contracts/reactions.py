@@ -34,7 +34,7 @@ from shared.clock import Clock
 from shared.events.base import Context, Envelope
 from shared.events.contracts import DimonaDeclared
 from shared.eventstore.projections import ProjectionRunner
-from shared.eventstore.reactions import ReactionRunner
+from shared.eventstore.reactions import ReactionRunner, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class DimonaGateway(Protocol):
     def acknowledge(self, declaration_id: str) -> None: ...
 
 
-class DeclarationNotReady(Exception):
+class DeclarationNotReady(RetryLater):
     """An UPDATE or CANCEL whose IN has no ONSS period id yet: retried later."""
 
 
@@ -128,7 +128,8 @@ class OutboxDimonaGateway:
         return None if row is None else dict(json.loads(row[0]))
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._conn.close()
 
 
 def _onss_answer(

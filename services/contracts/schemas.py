@@ -428,7 +428,7 @@ class ContractRow(BaseModel):
     contract_id: str
     prestation_id: str
     member_id: str
-    status: Literal["active", "cancelled"]
+    status: Literal["awaiting-acceptance", "active", "cancelled"]
     first_day: dt.date
     last_day: dt.date
     less_than_a_day: bool

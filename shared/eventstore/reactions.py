@@ -19,6 +19,11 @@ from shared.eventstore.port import START, EventFilter, EventStore, Position
 log = logging.getLogger(__name__)
 
 
+class RetryLater(Exception):
+    """Raised by a reaction whose precondition is not met yet (not a failure): it is retried
+    with the same back-off, logged without a traceback."""
+
+
 class ReactionRunner:
     def __init__(
         self,
@@ -73,11 +78,13 @@ class ReactionRunner:
                 self.react(envelope)
                 self.failure = None
                 return
+            except RetryLater as waiting:
+                log.info("reaction %s waits on %s: %s", self.name, envelope.id, waiting)
             except Exception as error:
                 self.failure = f"{envelope.type} at {envelope.position}: {error!r}"
                 log.exception("reaction %s failed on %s; retrying", self.name, envelope.id)
-                self._stopping.wait(delay)
-                delay = min(delay * 2, self.max_backoff)
+            self._stopping.wait(delay)
+            delay = min(delay * 2, self.max_backoff)
 
     def status(self) -> dict[str, object]:
         head = self.store.head()

@@ -62,7 +62,7 @@ class TestQuote:
             "€\u00a01,210.00",
             "within 10 days",
             "BE71096123456769",
-            "valid until\n<strong>2026-03-09</strong>",
+            "valid until\n<strong>2026-03-10</strong>",
         ):
             assert text in html, text
 
@@ -70,7 +70,7 @@ class TestQuote:
         url = "https://coop.example/quotes/q1/accept?token=abc&lang=fr"
         html = render_quote(prestation(), client(), COOPERATIVE, acceptance_url=url)
         assert 'href="https://coop.example/quotes/q1/accept?token=abc&amp;lang=fr"' in html
-        assert "before\n2026-03-10" in html
+        assert "no later than\n2026-03-10" in html
         assert "acceptance link sent to you" in render_quote(prestation(), client(), COOPERATIVE)
 
     def test_everything_a_person_typed_is_escaped(self) -> None:

@@ -156,7 +156,7 @@ def reject(**changes: object) -> RejectQuote:
     return dataclasses.replace(command, **changes)  # type: ignore[arg-type]
 
 
-def expire(today: date = FIRST_DAY) -> ExpireQuote:
+def expire(today: date = SECOND_DAY) -> ExpireQuote:
     return ExpireQuote(prestation_id="p1", today=today, declaration_id="d2")
 
 
@@ -283,7 +283,7 @@ class TestNoPrestationYet:
                 vat_cents=21000,
                 total_cents=121000,
                 payment_term_days=10,
-                valid_until=date(2026, 3, 9),
+                valid_until=FIRST_DAY,
                 acceptance_token_sha256=TOKEN_SHA256,
                 issued_on=TODAY,
             ),
@@ -543,7 +543,7 @@ class TestQuotePending:
         state = prestation_decider.fold(encoded())
         assert isinstance(state, Quoted)
         assert state.status == "quoted"
-        assert state.prestation.quote_valid_until == date(2026, 3, 9)
+        assert state.prestation.quote_valid_until == FIRST_DAY
         assert state.prestation.niss == NISS
 
     def test_encoding_the_same_prestation_again_is_a_conflict(self) -> None:
@@ -576,14 +576,14 @@ class TestQuotePending:
         refused = spec().given(*encoded()).when(accept(quote_id="q2")).raises(QuoteNotFound)
         raises_with_field(refused, "quote-not-found", None, status=404)
 
-    def test_the_quote_can_be_accepted_the_day_before_the_first_day(self) -> None:
-        command = accept(today=date(2026, 3, 9))
+    def test_the_quote_can_still_be_accepted_on_the_first_day(self) -> None:
+        command = accept(today=FIRST_DAY)
         accepted = spec().given(*encoded()).when(command).then_produces(bool)[0]
         assert isinstance(accepted, QuoteAccepted)
-        assert accepted.accepted_on == date(2026, 3, 9)
+        assert accepted.accepted_on == FIRST_DAY
 
-    def test_the_quote_cannot_be_accepted_from_the_first_day(self) -> None:
-        command = accept(today=FIRST_DAY)
+    def test_the_quote_cannot_be_accepted_after_the_first_day(self) -> None:
+        command = accept(today=SECOND_DAY)
         refused = spec().given(*encoded()).when(command).raises(QuoteNoLongerValid)
         raises_with_field(refused, "quote-expired", None, status=409)
 
@@ -612,16 +612,16 @@ class TestQuotePending:
         command = reject(presented_token_sha256=hash_acceptance_token("guess"))
         spec().given(*encoded()).when(command).raises(InvalidAcceptanceToken)
 
-    def test_the_quote_does_not_expire_before_the_first_day(self) -> None:
-        command = expire(today=date(2026, 3, 9))
+    def test_the_quote_does_not_expire_until_the_first_day_is_over(self) -> None:
+        command = expire(today=FIRST_DAY)
         refused = spec().given(*encoded()).when(command).raises(QuoteStillValid)
         raises_with_field(refused, "quote-still-valid", None, status=409)
 
-    def test_without_acceptance_the_quote_expires_on_the_first_day(self) -> None:
+    def test_without_acceptance_the_quote_expires_the_day_after_the_first_day(self) -> None:
         spec().given(*encoded(), DIMONA_IN_ACCEPTED).when(expire()).then(
-            QuoteExpired(quote_id="q1", prestation_id="p1", expired_on=FIRST_DAY),
-            contract_cancelled("quote-expired", on=FIRST_DAY),
-            cancel_declaration(period_id=777).model_copy(update={"declared_on": FIRST_DAY}),
+            QuoteExpired(quote_id="q1", prestation_id="p1", expired_on=SECOND_DAY),
+            contract_cancelled("quote-expired", on=SECOND_DAY),
+            cancel_declaration(period_id=777).model_copy(update={"declared_on": SECOND_DAY}),
         )
 
     def test_the_member_cancels_before_the_start(self) -> None:
@@ -713,7 +713,7 @@ class TestQuotePending:
         assert isinstance(state, Quoted)
         prestation = state.prestation
         assert (prestation.first_day, prestation.last_day) == (date(2026, 3, 12), date(2026, 3, 12))
-        assert prestation.quote_valid_until == date(2026, 3, 11)
+        assert prestation.quote_valid_until == date(2026, 3, 12)
         assert prestation.contract is not None
         assert prestation.contract.gross_per_day_cents == 63924
         assert [d.kind for d in prestation.declarations] == ["IN", "UPDATE"]

@@ -1,0 +1,1 @@
+"""End-to-end tests of the HTTP API through the embedded app, on a real SQLite store."""
