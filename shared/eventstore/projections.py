@@ -13,13 +13,13 @@ import os
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from shared.events.base import Envelope, decode
-from shared.eventstore.port import START, EventStore, Position, RecordedEvent
+from shared.eventstore.port import START, EventStore, Position, RecordedEvent, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,8 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class _Generation:
-    """One read-model file, fed by a subscription through a queue in batched transactions."""
+    """One read-model file in batched transactions: it catches up by reading the log page by
+    page in one thread, then follows a subscription fed through a queue."""
 
     _STOP = object()
 
@@ -77,22 +78,54 @@ class _Generation:
         self.version: int = row[1]
         self._advanced = threading.Condition()
         self._queue: queue.Queue[object] = queue.Queue(maxsize=10 * batch_size)
-        self._subscription = store.subscribe(after=self.position)
+        # Subscribed once caught up, from where the catch-up stopped.
+        self._subscription: Subscription | None = None
+        self._stopping = threading.Event()
+        self._lifecycle = threading.Lock()  # orders subscribing against stop()
         self._threads: list[threading.Thread] = []
         self.failure: BaseException | None = None
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
 
     def start(self) -> None:
-        name = self.projection.name
-        self._threads = [
-            threading.Thread(target=self._read, name=f"{name}-read", daemon=True),
-            threading.Thread(target=self._apply, name=f"{name}-apply", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        thread = threading.Thread(
+            target=self._run, name=f"{self.projection.name}-apply", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _run(self) -> None:
+        # Catching up reads and folds in this one thread: a reader thread handing events over
+        # one by one would fight this one for the GIL at every SQLite call of either.
+        try:
+            self._catch_up()
+        except BaseException as error:  # surfaced through status(), never silently
+            self.failure = error
+            log.exception("projection %s: catch-up failed", self.projection.name)
+            return
+        with self._lifecycle:
+            if self._stopping.is_set():
+                return
+            self._subscription = self.store.subscribe(after=self.position)
+            reader = threading.Thread(
+                target=self._read, name=f"{self.projection.name}-read", daemon=True
+            )
+            self._threads.append(reader)
+            reader.start()
+        self._apply()
+
+    def _catch_up(self) -> None:
+        handles = self.projection.handles
+        while not self._stopping.is_set():
+            page = self.store.read_all(self.position, limit=self.batch_size)
+            if not page:
+                return
+            self._commit(page, handles)
+            if len(page) < self.batch_size:
+                return
 
     def _read(self) -> None:
+        assert self._subscription is not None
         try:
             for recorded in self._subscription:
                 self._queue.put(recorded)
@@ -122,11 +155,12 @@ class _Generation:
                 self._commit(batch, handles)
             except BaseException as error:
                 self.failure = error
+                assert self._subscription is not None
                 self._subscription.stop()
                 log.exception("projection %s: apply failed", self.projection.name)
                 return
 
-    def _commit(self, batch: list[object], handles: frozenset[str]) -> None:
+    def _commit(self, batch: Sequence[object], handles: frozenset[str]) -> None:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -162,8 +196,12 @@ class _Generation:
         return conn
 
     def stop(self, *, close_readers: bool = True) -> None:
-        self._subscription.stop()
-        for thread in self._threads:
+        with self._lifecycle:
+            self._stopping.set()
+            subscription = self._subscription
+        if subscription is not None:
+            subscription.stop()
+        for thread in list(self._threads):
             thread.join(timeout=10)
         # After a swap, a query may still be running on an old reader: let it finish.
         if close_readers:

@@ -4,9 +4,11 @@ Writes go through `BEGIN IMMEDIATE`, so one transaction at a time holds the writ
 position (the row id) is assigned under it: positions are gapless and in commit order, and a
 reader that has seen position p can never later discover a committed event below p.
 
-Group commit: appends that wait for the write lock while another is committing queue up, and
-the next writer commits the whole queue in one transaction (one fsync). Each append still runs
-in its own savepoint, checked against its own expected version and told its own result.
+Group commit: appends that arrive while another group is committing queue up, and the next
+leader commits the whole queue in one transaction (one fsync); after a group of several, the
+next leader waits a moment (`group_wait`) for those writers to come back. Each append is still
+checked against its own expected version, undone alone if it fails (its own statement, or its
+own savepoint when it has several rows) and told its own result.
 """
 
 from __future__ import annotations
@@ -156,6 +158,9 @@ class SQLiteEventStore:
         self._readers_lock = threading.Lock()
         self._closed = False
         self._writer = self._connect()
+        # Savepoints and statements journal the pages they change to undo themselves; past
+        # 64 KiB that journal spills to a temporary file unless temp storage is in memory.
+        self._writer.execute("PRAGMA temp_store=MEMORY")
         if not self._in_memory:
             self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.executescript(SCHEMA)
@@ -217,9 +222,7 @@ class SQLiteEventStore:
                     # The writers of the last group are on their way back with their next
                     # append: a moment's wait lets them share this fsync instead of the next.
                     self._gathering = True
-                    self._gathered.wait_for(
-                        lambda: len(queue) >= self._last_group, self.group_wait
-                    )
+                    self._gathered.wait_for(lambda: len(queue) >= self._last_group, self.group_wait)
                     self._gathering = False
                 batch = queue[:]
                 queue.clear()
@@ -241,10 +244,12 @@ class SQLiteEventStore:
         conn = self._writer
         try:
             conn.execute("BEGIN IMMEDIATE")
+            alone = len(batch) == 1
             for pending in batch:
-                # One row is one statement: a failed INSERT leaves nothing behind and needs no
-                # savepoint. Several rows may fail halfway, so they get one to roll back to.
-                guarded = pending.size > 1
+                # One row is one statement: a failed INSERT leaves nothing behind. Several rows
+                # may fail halfway: alone in its transaction, an append rolls it back; grouped,
+                # it gets a savepoint to roll back to.
+                guarded = pending.size > 1 and not alone
                 if guarded:
                     conn.execute("SAVEPOINT one_append")
                 try:
@@ -253,11 +258,14 @@ class SQLiteEventStore:
                     if guarded:
                         conn.execute("ROLLBACK TO one_append")
                         conn.execute("RELEASE one_append")
+                    elif alone:
+                        conn.execute("ROLLBACK")
                     self._settle_failure(conn, pending, error)
                 else:
                     if guarded:
                         conn.execute("RELEASE one_append")
-            conn.execute("COMMIT")
+            if conn.in_transaction:
+                conn.execute("COMMIT")
         except BaseException as error:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
