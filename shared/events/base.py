@@ -8,11 +8,13 @@ is upgraded on read by a chain of upcasters (version n → n + 1), never rewritt
 from __future__ import annotations
 
 import json
+import os
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -100,9 +102,9 @@ class Metadata(BaseModel):
     schema_version: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """A decoded event with everything the store knows about it."""
+class Envelope(NamedTuple):
+    """A decoded event with everything the store knows about it (a tuple: projections build
+    millions of them)."""
 
     event: DomainEvent
     id: uuid.UUID
@@ -144,6 +146,21 @@ class Context:
         )
 
 
+def new_event_id() -> uuid.UUID:
+    """A time-ordered id (UUID version 7, RFC 9562): the store's unique index on event ids then
+    grows at its right edge instead of dirtying a random page for every event."""
+    milliseconds = time.time_ns() // 1_000_000
+    random = int.from_bytes(os.urandom(10), "big")
+    value = (
+        (milliseconds & (1 << 48) - 1) << 80
+        | 0x7 << 76
+        | (random >> 68 & 0xFFF) << 64
+        | 0b10 << 62
+        | random & (1 << 62) - 1
+    )
+    return uuid.UUID(int=value)
+
+
 def to_new_event(
     domain_event: DomainEvent, context: Context, event_id: uuid.UUID | None = None
 ) -> NewEvent:
@@ -156,7 +173,7 @@ def to_new_event(
         "schema_version": str(type(domain_event).schema_version),
     }
     return NewEvent(
-        id=event_id or uuid.uuid4(),
+        id=event_id or new_event_id(),
         type=domain_event.event_type(),
         data=domain_event.model_dump_json().encode(),
         metadata=json.dumps(metadata).encode(),
@@ -167,16 +184,31 @@ def to_new_events(
     domain_events: Iterable[DomainEvent], context: Context, ids: Iterable[uuid.UUID] | None = None
 ) -> list[NewEvent]:
     events = list(domain_events)
-    id_list = list(ids) if ids is not None else [uuid.uuid4() for _ in events]
+    id_list = list(ids) if ids is not None else [new_event_id() for _ in events]
     return [to_new_event(e, context, i) for e, i in zip(events, id_list, strict=True)]
+
+
+_last_metadata: tuple[bytes, Metadata | None] = (b"", None)
+
+
+def _metadata(raw: bytes) -> Metadata:
+    """The events of one append share their metadata bytes: parse them once in a row."""
+    global _last_metadata
+    raw_seen, parsed = _last_metadata  # one read: another thread may replace it meanwhile
+    if parsed is not None and raw_seen == raw:
+        return parsed
+    metadata = Metadata.model_validate_json(raw)
+    _last_metadata = (raw, metadata)
+    return metadata
 
 
 def decode(recorded: RecordedEvent) -> Envelope:
     """Recorded bytes → the current version of the event model, upcasting on the way."""
     cls = event_class(recorded.type)
-    metadata = Metadata.model_validate_json(recorded.metadata)
+    metadata = _metadata(recorded.metadata)
     if metadata.schema_version == cls.schema_version:
-        domain_event = cls.model_validate_json(recorded.data)
+        # The validator itself: model_validate_json's wrapper costs a third of the call.
+        domain_event = cls.__pydantic_validator__.validate_json(recorded.data)
     else:
         data = upcast(recorded.type, metadata.schema_version, json.loads(recorded.data))
         domain_event = cls.model_validate(data)

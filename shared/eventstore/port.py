@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 Position = int
@@ -73,8 +73,9 @@ class NewEvent:
     metadata: bytes = b"{}"
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
+class RecordedEvent(NamedTuple):
+    """An event as stored (a tuple: a read or a rebuild makes millions of them)."""
+
     id: UUID
     stream: str
     version: int
