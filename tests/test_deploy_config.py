@@ -37,9 +37,8 @@ ROUTES = {
     "/v1/shareholders": "governance",
     "/v1/assemblies": "governance",
     "/v1/elections": "governance",
-    # Platform routes live in contracts until a platform service exists.
-    "/v1/api-keys": "contracts",
-    "/v1/ops": "contracts",
+    "/v1/api-keys": "platform",
+    "/v1/ops": "platform",
 }
 FIRST_MULTI_APPEND_RELEASE = (25, 1)
 

@@ -115,10 +115,14 @@ class Api:
         body = _ok(self.request("PUT", "/v1/ops/clock", json={"today": day}), 200)
         assert body["today"] == day
 
-    def issue_key(self, role: str, member_id: str | None = None) -> str:
+    def issue_key(
+        self, role: str, member_id: str | None = None, scopes: list[str] | None = None
+    ) -> str:
         request: dict[str, Any] = {"role": role}
         if member_id is not None:
             request["member_id"] = member_id
+        if scopes is not None:
+            request["scopes"] = scopes
         key: str = self.post("/v1/api-keys", request, status=201)["key"]
         return key
 

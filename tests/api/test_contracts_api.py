@@ -80,6 +80,85 @@ class TestMemberRegistration:
         assert_problem(response, 403, "forbidden")
 
 
+class TestMemberCorrections:
+    def test_a_member_corrects_their_own_email_and_iban(self, api: Api, member: Json) -> None:
+        key = api.member_key(member["member_id"])
+        path = f"/v1/members/{member['member_id']}"
+
+        response = api.request(
+            "PATCH", path, key=key, json={"email": "new@example.be", "iban": "BE71096123456769"},
+            headers={"If-Match": '"0"'},
+        )  # fmt: skip
+
+        assert response.status_code == 200, response.text
+        assert response.headers["etag"] == '"1"'
+        assert response.json()["email"] == "new@example.be"
+        assert api.get(path)["email"] == "new@example.be"
+
+    def test_the_same_values_again_change_nothing(self, api: Api, member: Json) -> None:
+        path = f"/v1/members/{member['member_id']}"
+
+        response = api.request("PATCH", path, json={"email": member["email"]})
+
+        assert response.status_code == 200, response.text
+        assert response.json()["version"] == 0
+        assert response.json()["position"] is None
+
+    def test_a_stale_etag_is_a_failed_precondition(self, api: Api, member: Json) -> None:
+        path = f"/v1/members/{member['member_id']}"
+        api.request("PATCH", path, json={"first_name": "Adèle"})
+
+        response = api.request(
+            "PATCH", path, json={"first_name": "Ada"}, headers={"If-Match": '"0"'}
+        )
+
+        assert_problem(response, 412, "precondition-failed", field="If-Match")
+
+    def test_an_invalid_niss_is_refused_and_nothing_changes(self, api: Api, member: Json) -> None:
+        path = f"/v1/members/{member['member_id']}"
+
+        response = api.request("PATCH", path, json={"niss": "85073003329"})
+
+        assert_problem(response, 422, "invalid-identifier", field="niss")
+        assert api.get(path)["niss"] == VALID_NISS
+
+    def test_a_member_key_cannot_read_or_correct_another_member(
+        self, api: Api, member: Json
+    ) -> None:
+        other = api.register_member()
+        key = api.member_key(member["member_id"])
+        path = f"/v1/members/{other['member_id']}"
+
+        assert_problem(api.request("GET", path, key=key), 403, "forbidden")
+        patched = api.request("PATCH", path, key=key, json={"email": "x@y.be"})
+        assert_problem(patched, 403, "forbidden")
+
+    def test_an_unknown_member_is_not_found(self, api: Api) -> None:
+        assert_problem(api.request("GET", f"/v1/members/{'0' * 32}"), 404, "member-not-found")
+
+
+class TestClientCorrections:
+    def test_ops_correct_a_client_address(self, api: Api, client: Json) -> None:
+        path = f"/v1/clients/{client['client_id']}"
+
+        body = api.request("PATCH", path, json={"address": "Rue Royale 1, 1000 Bruxelles"})
+
+        assert body.status_code == 200, body.text
+        assert body.json()["address"] == "Rue Royale 1, 1000 Bruxelles"
+        assert body.headers["etag"] == '"1"'
+        assert api.get(path)["address"] == "Rue Royale 1, 1000 Bruxelles"
+
+    def test_an_unknown_client_is_not_found(self, api: Api) -> None:
+        assert_problem(api.request("GET", f"/v1/clients/{'0' * 32}"), 404, "client-not-found")
+
+    def test_a_partner_key_cannot_read_clients(self, api: Api, client: Json) -> None:
+        key = api.issue_key("partner", None, scopes=["events:read"])
+
+        response = api.request("GET", f"/v1/clients/{client['client_id']}", key=key)
+
+        assert_problem(response, 403, "forbidden")
+
+
 class TestClientRegistration:
     def test_a_belgian_client_is_registered_with_its_vat_number(self, api: Api) -> None:
         body = api.register_client(vat_number="BE 0123.456.749")

@@ -11,7 +11,7 @@ from services import embedded
 from services.contracts.reactions import DimonaRelay, QuoteExpirySweep
 from shared.eventstore.projections import ProjectionRunner
 from shared.http.service import Closing
-from tests.api.api_client import TODAY, Api, api_settings, assert_problem
+from tests.api.api_client import ADMIN_KEY, TODAY, Api, api_settings, assert_problem
 
 
 class TestHealth:
@@ -102,3 +102,17 @@ class TestShutdown:
 
         assert order.count("stop") == 4 and order.count("close") == 2
         assert order == ["stop"] * 4 + ["close"] * 2
+
+
+class TestTheContractsServiceAlone:
+    """The app a contracts container runs (deploy/compose.yaml): its own composition root."""
+
+    def test_it_serves_its_routes_and_not_the_platform_s(self, tmp_path: Path) -> None:
+        from services.contracts.app import create_app
+
+        app = create_app(api_settings(tmp_path))
+        with TestClient(app) as client:
+            headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+            assert client.get("/health/ready").status_code == 200
+            assert client.get("/v1/prestations", headers=headers).json()["items"] == []
+            assert client.get("/v1/ops/clock", headers=headers).status_code == 404
