@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from shared.decider import DomainError
 from shared.money import parse_decimal, percent, round_half_up
 
 DEFAULT_PATH = Path(__file__).with_name("parameters.toml")
@@ -35,8 +36,11 @@ class ParameterError(ValueError):
     """The configuration is malformed: unknown or missing key, bad value, overlapping periods."""
 
 
-class ParameterNotDefined(LookupError):
-    """No value of some parameter is valid on the requested day."""
+class ParameterNotDefined(DomainError):
+    """No value of some parameter is valid on the requested day (a date the dated
+    configuration does not cover yet): the command cannot be decided."""
+
+    code = "parameters-not-defined"
 
     def __init__(self, day: date, names: list[str]) -> None:
         self.day = day

@@ -125,6 +125,11 @@ def _list(
     min_position: int | None,
     extra: tuple[str, tuple[object, ...]] | None = None,
 ) -> dict[str, Any]:
+    if min_position is not None and min_position > runtime.handlers.store.head():
+        raise ProblemError(
+            400, "unknown-position", "Unknown position",
+            f"no write has reached position {min_position}", field="min_position",
+        )  # fmt: skip
     if min_position is not None and not runtime.views.wait_for(min_position, timeout=5.0):
         raise ProblemError(
             503, "projection-behind", "Projection behind",

@@ -186,7 +186,7 @@ class ContractsHandlers:
         """One atomic append: the prestation's documents, and the member's free use if any."""
         token = secrets.token_urlsafe(24)
         today = self.clock.today()
-        first_day = min((day.date for day in draft.days), default=today)
+        parameters = parameters_on(_rules_day(draft.days, today))
         for attempt in range(MAX_ATTEMPTS):
             member = self.member(draft.member_id)
             client = self.client(draft.client_id)
@@ -207,7 +207,7 @@ class ContractsHandlers:
                 amount_excl_vat_cents=draft.amount_excl_vat_cents,
                 vat_rate=draft.vat_rate,
                 withholding_rate=draft.withholding_rate,
-                parameters=parameters_on(first_day),
+                parameters=parameters,
                 cooperative=cooperative(),
                 expenses=draft.expenses,
             )
@@ -306,7 +306,7 @@ class ContractsHandlers:
         if_match: int | None,
     ) -> Handled[PrestationState]:
         today = self.clock.today()
-        first_day = min((day.date for day in days), default=today)
+        parameters = parameters_on(_rules_day(days, today))
         return self.on_prestation(
             prestation_id,
             lambda state: AmendPrestation(
@@ -314,7 +314,7 @@ class ContractsHandlers:
                 days=tuple(days),
                 today=today,
                 declaration_id=next_declaration_id(state),
-                parameters=parameters_on(first_day),
+                parameters=parameters,
                 cooperative=cooperative(),
             ),
             context,
@@ -336,6 +336,12 @@ class ContractsHandlers:
         self, answer: RecordDimonaAnswer, context: Context
     ) -> Handled[PrestationState]:
         return self.on_prestation(answer.prestation_id, lambda _: answer, context)
+
+
+def _rules_day(days: Sequence[Day], today: date) -> date:
+    """The day whose parameters apply: the first day. A first day in the past is refused by the
+    decider (start-in-past), and may predate every parameter: today's stand in for it then."""
+    return max(min((day.date for day in days), default=today), today)
 
 
 def _split_by_stream(

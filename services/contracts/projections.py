@@ -238,7 +238,7 @@ def page(
     if extra is not None:
         clauses.append(extra[0])
         params.extend(extra[1])
-    if cursor is not None:
+    if cursor:  # an empty cursor is the first page
         if not cursor.isdigit():
             raise InvalidCursor("a cursor is the next_cursor of a previous page", field="cursor")
         clauses.append("seq > ?")

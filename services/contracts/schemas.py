@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
 
@@ -29,12 +29,17 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+Text = Annotated[str, Field(min_length=1)]  # required text: blank is refused like missing
+
+
 class MemberIn(_In):
-    first_name: str
-    last_name: str
-    email: str
-    niss: str = Field(description="National number (or BIS number), with or without separators")
-    iban: str
+    first_name: Text
+    last_name: Text
+    email: Text
+    niss: str = Field(
+        min_length=1, description="National number (or BIS number), with or without separators"
+    )
+    iban: Text
     bic: str | None = None
     gender: Literal["F", "M", "X"]
     address: str | None = None
@@ -52,9 +57,9 @@ class MemberPatch(_In):
 
 
 class ClientIn(_In):
-    name: str
-    email: str
-    country: str = Field(description="ISO 3166 alpha-2 code, e.g. BE")
+    name: Text
+    email: Text
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2, e.g. BE")
     vat_number: str | None = None
     address: str | None = None
 
@@ -73,7 +78,7 @@ class DayIn(_In):
 
 
 class ExpenseIn(_In):
-    description: str
+    description: Text
     amount_cents: int
 
 
@@ -83,9 +88,9 @@ def _rate_text(value: object) -> object:
 
 
 class PrestationIn(_In):
-    member_id: str
-    client_id: str
-    description: str
+    member_id: Text
+    client_id: Text
+    description: Text
     days: list[DayIn]
     amount_excl_vat_cents: int
     vat_rate: str = Field(description='VAT rate in percent: "21", "12", "6" or "0"')

@@ -321,6 +321,25 @@ class TestEncodingRefusals:
 
         assert_problem(response, 422, "start-in-past", field="days[1].date")
 
+    def test_a_date_the_parameters_do_not_cover_is_a_clear_refusal(
+        self, api: Api, member: Json, client: Json
+    ) -> None:
+        api.set_today("2000-01-03")
+
+        response = api.try_encode(*ids(member, client), days=[{"date": "2000-01-10", "hours": 8}])
+
+        problem = assert_problem(response, 422, "parameters-not-defined")
+        assert "2000-01-10" in problem["detail"]
+
+    def test_a_day_before_any_dated_parameter_is_refused_as_past(
+        self, api: Api, member: Json, client: Json
+    ) -> None:
+        days = [{"date": "1970-01-01", "hours": 8}]
+
+        response = api.try_encode(*ids(member, client), days=days)
+
+        assert_problem(response, 422, "start-in-past", field="days[0].date")
+
     def test_an_unknown_member_is_refused(self, api: Api, client: Json) -> None:
         response = api.try_encode("f" * 32, client["client_id"])
 
@@ -353,7 +372,7 @@ class TestEncodingRefusals:
                 "invalid-amount",
                 "expenses[0].amount_cents",
             ),
-            ({"description": "   "}, "invalid-details", "description"),
+            ({"description": "   "}, "validation-error", "description"),
         ],
     )
     def test_other_encoding_rules_answer_their_own_problem_type(
@@ -1003,6 +1022,13 @@ class TestLists:
         page = api.get("/v1/prestations", params=params)
 
         assert item_ids(page, "prestation_id") == [accepted["prestation_id"]]
+
+    def test_a_position_no_write_has_reached_is_a_bad_request(self, api: Api) -> None:
+        params = {"min_position": 10**12}
+
+        response = api.request("GET", "/v1/prestations", params=params)
+
+        assert_problem(response, 400, "unknown-position", field="min_position")
 
     def test_an_invalid_cursor_is_a_bad_request(self, api: Api) -> None:
         response = api.request("GET", "/v1/prestations", params={"cursor": "page-2"})
