@@ -34,6 +34,7 @@ from services.contracts.handlers import (
 )
 from services.contracts.projections import page
 from shared.events.base import Context
+from shared.eventstore.handling import Handled
 from shared.eventstore.projections import ProjectionRunner
 from shared.http.auth import BEARER, Principal, PrincipalDep, StaffDep, forbidden
 from shared.http.problems import ProblemError
@@ -111,6 +112,12 @@ def _if_match(value: str | None) -> int | None:
     return int(text)
 
 
+def _written(response: Response, handled: Handled[Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A write answers the resource, its version (also the ETag) and the log position."""
+    _etag(response, handled.version)
+    return body | {"position": handled.position}
+
+
 def _check_member(principal: Principal, member_id: str) -> None:
     if not principal.can_see_member(member_id):
         raise forbidden("a member key acts on its own member's data only")
@@ -156,9 +163,7 @@ def register_member(
     )  # fmt: skip
     assert isinstance(handled.state, Member)
     response.headers["Location"] = f"{members.prefix}/{member_id}"
-    version = handled.result.versions.get(f"member-{member_id}") if handled.result else None
-    _etag(response, version)
-    return schemas.member_body(handled.state, version) | {"position": handled.position}
+    return _written(response, handled, schemas.member_body(handled.state, handled.version))
 
 
 @members.get("", response_model=schemas.PageOut[schemas.MemberRow])
@@ -187,25 +192,11 @@ def correct_member(
     clock: ClockDep, context: ContextDep, response: Response, if_match: IfMatch = None,
 ) -> dict[str, Any]:  # fmt: skip
     _check_member(principal, member_id)
-    expected = _if_match(if_match)
-    loaded = handlers.member(member_id)
-    if not isinstance(loaded.state, Member):
-        raise MemberNotFound(f"no member {member_id}")
-    if expected is not None and expected != loaded.version:
-        raise ProblemError(
-            412,
-            "precondition-failed",
-            "Precondition failed",
-            f"the member is at version {loaded.version}",
-            field="If-Match",
-        )
     changes = body.model_dump(exclude_unset=True)
     command = CorrectMemberDetails(member_id=member_id, today=clock.today(), **changes)
-    handled = handlers.on_member(member_id, command, context)
+    handled = handlers.on_member(member_id, command, context, if_match=_if_match(if_match))
     assert isinstance(handled.state, Member)
-    version = handled.result.versions[loaded.stream] if handled.result else loaded.version
-    _etag(response, version)
-    return schemas.member_body(handled.state, version) | {"position": handled.position}
+    return _written(response, handled, schemas.member_body(handled.state, handled.version))
 
 
 # -- clients --------------------------------------------------------------------------------
@@ -229,8 +220,7 @@ def register_client(
     )  # fmt: skip
     assert isinstance(handled.state, Client)
     response.headers["Location"] = f"{clients.prefix}/{client_id}"
-    _etag(response, 0)
-    return schemas.client_body(handled.state, 0) | {"position": handled.position}
+    return _written(response, handled, schemas.client_body(handled.state, handled.version))
 
 
 @clients.get("", response_model=schemas.PageOut[schemas.ClientRow])
@@ -256,15 +246,13 @@ def get_client(
 @clients.patch("/{client_id}", response_model=schemas.ClientOut)
 def correct_client(
     client_id: str, body: schemas.ClientPatch, _: StaffDep, handlers: Handlers, clock: ClockDep,
-    context: ContextDep, response: Response,
+    context: ContextDep, response: Response, if_match: IfMatch = None,
 ) -> dict[str, Any]:  # fmt: skip
     changes = body.model_dump(exclude_unset=True)
     command = CorrectClientDetails(client_id=client_id, today=clock.today(), **changes)
-    handled = handlers.on_client(client_id, command, context)
+    handled = handlers.on_client(client_id, command, context, if_match=_if_match(if_match))
     assert isinstance(handled.state, Client)
-    version = handlers.client(client_id).version
-    _etag(response, version)
-    return schemas.client_body(handled.state, version) | {"position": handled.position}
+    return _written(response, handled, schemas.client_body(handled.state, handled.version))
 
 
 # -- prestations ----------------------------------------------------------------------------

@@ -43,20 +43,12 @@ from services.contracts.domain import (
     prestation_decider,
 )
 from shared.clock import Clock
-from shared.decider import DomainError
 from shared.events.base import Context, DomainEvent, deterministic_id, to_new_events
 from shared.eventstore.handling import MAX_ATTEMPTS, Handled, Loaded, handle, load
 from shared.eventstore.port import AppendRequest, AppendResult, EventStore, WrongExpectedVersion
 from shared.parameters import cooperative, parameters_on
 
 _PRESTATION_ID = re.compile(r"[0-9a-f]{32}")
-
-
-class PreconditionFailed(DomainError):
-    """`If-Match` named a version the resource has moved past."""
-
-    code = "precondition-failed"
-    status = 412
 
 
 def member_stream(member_id: str) -> str:
@@ -118,13 +110,6 @@ class Encoded:
     result: AppendResult
 
 
-def _checked_version(loaded: Loaded[PrestationState], if_match: int | None) -> None:
-    if if_match is not None and loaded.version != if_match:
-        raise PreconditionFailed(
-            f"the prestation is at version {loaded.version}, not {if_match}", field="If-Match"
-        )
-
-
 class ContractsHandlers:
     """The contracts service's use cases. Facts from other contexts (shares) come from this
     service's own projection, passed in as `share_years`."""
@@ -171,14 +156,26 @@ class ContractsHandlers:
         return quote_id[1:]
 
     def on_member(
-        self, member_id: str, command: MemberCommand, context: Context
+        self,
+        member_id: str,
+        command: MemberCommand,
+        context: Context,
+        *,
+        if_match: int | None = None,
     ) -> Handled[MemberState]:
-        return handle(self.store, member_stream(member_id), member_decider, command, context)
+        stream = member_stream(member_id)
+        return handle(self.store, stream, member_decider, command, context, if_match=if_match)
 
     def on_client(
-        self, client_id: str, command: ClientCommand, context: Context
+        self,
+        client_id: str,
+        command: ClientCommand,
+        context: Context,
+        *,
+        if_match: int | None = None,
     ) -> Handled[ClientState]:
-        return handle(self.store, client_stream(client_id), client_decider, command, context)
+        stream = client_stream(client_id)
+        return handle(self.store, stream, client_decider, command, context, if_match=if_match)
 
     # -- prestations -----------------------------------------------------------------------
 
@@ -233,17 +230,8 @@ class ContractsHandlers:
         *,
         if_match: int | None = None,
     ) -> Handled[PrestationState]:
-        loaded = self.prestation(prestation_id)
-        _checked_version(loaded, if_match)
-        if if_match is None:
-            return handle(self.store, loaded.stream, prestation_decider, command, context)
-        # With If-Match, a concurrent change is the caller's to resolve: no retry.
-        events = list(prestation_decider.decide(command(loaded.state), loaded.state))
-        state = prestation_decider.fold(events, loaded.state)
-        if not events:
-            return Handled(events, state, None)
-        result = self.store.append(loaded.stream, to_new_events(events, context), if_match)
-        return Handled(events, state, result)
+        stream = self.prestation(prestation_id).stream  # 404 for an unknown prestation
+        return handle(self.store, stream, prestation_decider, command, context, if_match=if_match)
 
     def accept_quote(
         self, quote_id: str, token: str | None, by_ops: bool, context: Context

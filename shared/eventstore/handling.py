@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from shared.decider import Decider
+from shared.decider import Decider, DomainError
 from shared.events.base import Context, DomainEvent, Envelope, decode, to_new_events
 from shared.eventstore.port import (
     NO_STREAM,
@@ -52,10 +52,18 @@ class Handled(Generic[S]):
     events: list[DomainEvent]
     state: S
     result: AppendResult | None  # None: the command changed nothing
+    version: int | None  # the stream's version now (None: it still does not exist)
 
     @property
     def position(self) -> int | None:
         return None if self.result is None else self.result.position
+
+
+class PreconditionFailed(DomainError):
+    """The caller decided on a version (`If-Match`) the stream has moved past."""
+
+    code = "precondition-failed"
+    status = 412
 
 
 def handle(
@@ -65,25 +73,32 @@ def handle(
     command: C | Callable[[S], C],
     context: Context,
     *,
+    if_match: int | None = None,
     attempts: int = MAX_ATTEMPTS,
 ) -> Handled[S]:
     """Decide `command` on `stream` and append what it produces.
 
     `command` may be a function of the current state, rebuilt on each attempt (for commands
-    that carry facts read from elsewhere).
+    that carry facts read from elsewhere). With `if_match`, the caller decided on that version
+    of the stream: any other version is its to resolve (PreconditionFailed, or the store's
+    conflict when the stream moves between this load and the append), never retried here.
     """
     for attempt in range(attempts):
         loaded = load(store, stream, decider)
+        if if_match is not None and loaded.version != if_match:
+            raise PreconditionFailed(
+                f"{stream} is at version {loaded.version}, not {if_match}", field="If-Match"
+            )
         concrete = command(loaded.state) if callable(command) else command
         events = list(decider.decide(concrete, loaded.state))
         state = decider.fold(events, loaded.state)
         if not events:
-            return Handled(events, state, None)
+            return Handled(events, state, None, loaded.version)
         try:
             result = store.append(stream, to_new_events(events, context), loaded.expected)
         except WrongExpectedVersion:
-            if attempt == attempts - 1:
+            if if_match is not None or attempt == attempts - 1:
                 raise
             continue
-        return Handled(events, state, result)
+        return Handled(events, state, result, result.versions[stream])
     raise AssertionError("unreachable")  # pragma: no cover

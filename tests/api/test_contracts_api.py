@@ -148,6 +148,15 @@ class TestClientCorrections:
         assert body.headers["etag"] == '"1"'
         assert api.get(path)["address"] == "Rue Royale 1, 1000 Bruxelles"
 
+    def test_a_stale_etag_changes_nothing(self, api: Api, client: Json) -> None:
+        path = f"/v1/clients/{client['client_id']}"
+        api.request("PATCH", path, json={"name": "Théâtre Royal"})
+
+        response = api.request("PATCH", path, json={"name": "X"}, headers={"If-Match": '"0"'})
+
+        assert_problem(response, 412, "precondition-failed", field="If-Match")
+        assert api.get(path)["name"] == "Théâtre Royal"
+
     def test_an_unknown_client_is_not_found(self, api: Api) -> None:
         assert_problem(api.request("GET", f"/v1/clients/{'0' * 32}"), 404, "client-not-found")
 

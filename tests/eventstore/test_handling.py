@@ -11,7 +11,7 @@ import pytest
 
 from shared.decider import Decider, DomainError
 from shared.events.base import Context, DomainEvent, Envelope, event, to_new_events
-from shared.eventstore.handling import handle, load
+from shared.eventstore.handling import PreconditionFailed, handle, load
 from shared.eventstore.port import ANY, WrongExpectedVersion
 from shared.eventstore.reactions import ReactionRunner
 from shared.eventstore.sqlite import SQLiteEventStore
@@ -125,3 +125,12 @@ def test_a_reaction_retries_until_it_succeeds_and_resumes_after_restart(tmp_path
         time.sleep(0.02)
     restarted.stop()
     assert seen == [1, 2, 3, 4]
+
+
+def test_if_match_decides_on_that_version_or_not_at_all(tmp_path: Path) -> None:
+    store = SQLiteEventStore(str(tmp_path / "e.db"))
+    handle(store, "account-1", account, Deposit(10), CONTEXT)
+    assert handle(store, "account-1", account, Deposit(5), CONTEXT, if_match=0).version == 1
+    with pytest.raises(PreconditionFailed):
+        handle(store, "account-1", account, Deposit(5), CONTEXT, if_match=0)
+    assert load(store, "account-1", account).state == 15
