@@ -22,6 +22,7 @@ from services.contracts.domain import (
     DeclarationNotFound,
     Member,
     MemberNotFound,
+    PrestationState,
     Quoted,
     RegisterClient,
     RegisterMember,
@@ -77,6 +78,12 @@ MinPosition = Annotated[
 IfMatch = Annotated[str | None, Header(description="The ETag of the version you read")]
 
 
+def _unauthenticated(detail: str) -> ProblemError:
+    return ProblemError(
+        401, "unauthenticated", "Unauthenticated", detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 def _optional_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
@@ -85,10 +92,7 @@ def _optional_principal(
         return None
     principal: Principal | None = request.app.state.keyring.authenticate(credentials.credentials)
     if principal is None:
-        raise ProblemError(
-            401, "unauthenticated", "Unauthenticated", "the bearer key is not valid",
-            headers={"WWW-Authenticate": "Bearer"},
-        )  # fmt: skip
+        raise _unauthenticated("the bearer key is not valid")
     return principal
 
 
@@ -311,7 +315,7 @@ def cancel_prestation(
 ) -> dict[str, Any]:  # fmt: skip
     _owned(handlers, principal, prestation_id)
     handled = handlers.cancel(prestation_id, body.reason, context, _if_match(if_match))
-    return _prestation_written(handlers, prestation_id, handled.position, response)
+    return _prestation_written(response, handled)
 
 
 @prestations.post("/{prestation_id}/amend", response_model=schemas.PrestationOut)
@@ -323,16 +327,12 @@ def amend_prestation(
     handled = handlers.amend(
         prestation_id, schemas.days_of(body.days), context, _if_match(if_match)
     )
-    return _prestation_written(handlers, prestation_id, handled.position, response)
+    return _prestation_written(response, handled)
 
 
-def _prestation_written(
-    handlers: ContractsHandlers, prestation_id: str, position: int | None, response: Response
-) -> dict[str, Any]:
-    loaded = handlers.prestation(prestation_id)
-    _etag(response, loaded.version)
-    body = schemas.prestation_body(schemas.existing(loaded.state), loaded.version)
-    return body | {"position": position}
+def _prestation_written(response: Response, handled: Handled[PrestationState]) -> dict[str, Any]:
+    body = schemas.prestation_body(schemas.existing(handled.state), handled.version)
+    return _written(response, handled, body)
 
 
 # -- quotes ---------------------------------------------------------------------------------
@@ -353,13 +353,7 @@ def _quote_reader(
                 field="acceptance_token",
             )
     elif principal is None:
-        raise ProblemError(
-            401,
-            "unauthenticated",
-            "Unauthenticated",
-            "a bearer key or the quote's acceptance_token is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _unauthenticated("a bearer key or the quote's acceptance_token is required")
     else:
         _check_member(principal, state.prestation.member_id)
     return state
@@ -400,13 +394,7 @@ def _answering_staff(principal: Principal | None, token: str | None) -> bool:
     if token is not None:
         return False
     if principal is None:
-        raise ProblemError(
-            401,
-            "unauthenticated",
-            "Unauthenticated",
-            "the acceptance_token (or an ops key) is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _unauthenticated("the acceptance_token (or an ops key) is required")
     if not principal.is_staff:
         raise forbidden("only the client (with its token) or ops may answer a quote")
     return True
@@ -420,7 +408,7 @@ def accept_quote(
     by_ops = _answering_staff(principal, body.acceptance_token)
     context = _answer_context(principal, clock)
     handled = handlers.accept_quote(quote_id, body.acceptance_token, by_ops, context)
-    return _prestation_written(handlers, quote_id[1:], handled.position, response)
+    return _prestation_written(response, handled)
 
 
 @quotes.post("/{quote_id}/reject", response_model=schemas.PrestationOut)
@@ -431,7 +419,7 @@ def reject_quote(
     by_ops = _answering_staff(principal, body.acceptance_token)
     context = _answer_context(principal, clock)
     handled = handlers.reject_quote(quote_id, body.acceptance_token, by_ops, body.reason, context)
-    return _prestation_written(handlers, quote_id[1:], handled.position, response)
+    return _prestation_written(response, handled)
 
 
 def _answer_context(principal: Principal | None, clock: ClockDep) -> Context:
