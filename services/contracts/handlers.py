@@ -151,10 +151,6 @@ class ContractsHandlers:
         expected = state.prestation.quote.acceptance_token_sha256
         return hmac.compare_digest(expected, hash_acceptance_token(token))
 
-    def _quoted_prestation_id(self, quote_id: str) -> str:
-        self.prestation_of_quote(quote_id)  # 404 for an unknown quote
-        return quote_id[1:]
-
     def on_member(
         self,
         member_id: str,
@@ -230,17 +226,40 @@ class ContractsHandlers:
         *,
         if_match: int | None = None,
     ) -> Handled[PrestationState]:
-        stream = self.prestation(prestation_id).stream  # 404 for an unknown prestation
-        return handle(self.store, stream, prestation_decider, command, context, if_match=if_match)
+        def on_existing(state: PrestationState) -> PrestationCommand:
+            if isinstance(state, NoPrestation):
+                raise PrestationNotFound(f"no prestation {prestation_id}")
+            return command(state)
+
+        stream = prestation_stream(prestation_id)
+        return handle(
+            self.store, stream, prestation_decider, on_existing, context, if_match=if_match
+        )
+
+    def on_quote(
+        self,
+        quote_id: str,
+        command: Callable[[str, PrestationState], PrestationCommand],
+        context: Context,
+    ) -> Handled[PrestationState]:
+        """`command` gets the quote's prestation id and state; an unknown quote is a 404."""
+        prestation_id = prestation_id_from(quote_id, "Q")
+        if prestation_id is None:
+            raise QuoteNotFound(f"no quote {quote_id}")
+        try:
+            return self.on_prestation(
+                prestation_id, lambda state: command(prestation_id, state), context
+            )
+        except PrestationNotFound:
+            raise QuoteNotFound(f"no quote {quote_id}") from None
 
     def accept_quote(
         self, quote_id: str, token: str | None, by_ops: bool, context: Context
     ) -> Handled[PrestationState]:
-        prestation_id = self._quoted_prestation_id(quote_id)
         today = self.clock.today()
-        return self.on_prestation(
-            prestation_id,
-            lambda _: AcceptQuote(
+        return self.on_quote(
+            quote_id,
+            lambda prestation_id, _: AcceptQuote(
                 prestation_id=prestation_id,
                 quote_id=quote_id,
                 accepted_by="ops" if by_ops and token is None else "client",
@@ -253,11 +272,10 @@ class ContractsHandlers:
     def reject_quote(
         self, quote_id: str, token: str | None, by_ops: bool, reason: str | None, context: Context
     ) -> Handled[PrestationState]:
-        prestation_id = self._quoted_prestation_id(quote_id)
         today = self.clock.today()
-        return self.on_prestation(
-            prestation_id,
-            lambda state: RejectQuote(
+        return self.on_quote(
+            quote_id,
+            lambda prestation_id, state: RejectQuote(
                 prestation_id=prestation_id,
                 quote_id=quote_id,
                 rejected_by="ops" if by_ops and token is None else "client",
