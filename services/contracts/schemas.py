@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -142,32 +143,12 @@ def day_bodies(days: tuple[WorkDay, ...]) -> list[dict[str, Any]]:
 
 
 def member_body(member: Member, version: int | None) -> dict[str, Any]:
-    return {
-        "member_id": member.member_id,
-        "first_name": member.first_name,
-        "last_name": member.last_name,
-        "email": member.email,
-        "niss": member.niss,
-        "iban": member.iban,
-        "bic": member.bic,
-        "gender": member.gender,
-        "address": member.address,
-        "registered_on": member.registered_on,
-        "version": version,
-    }
+    """The member as MemberOut shows it (the response model keeps only its own fields)."""
+    return dataclasses.asdict(member) | {"version": version}
 
 
 def client_body(client: Client, version: int | None) -> dict[str, Any]:
-    return {
-        "client_id": client.client_id,
-        "name": client.name,
-        "email": client.email,
-        "country": client.country,
-        "vat_number": client.vat_number,
-        "address": client.address,
-        "registered_on": client.registered_on,
-        "version": version,
-    }
+    return dataclasses.asdict(client) | {"version": version}
 
 
 _QUOTE_STATUS = {
