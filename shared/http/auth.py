@@ -230,12 +230,16 @@ class KeyRing:
     def _catch_up(self) -> None:
         """Applies the key events after the last one seen (the caller holds the lock)."""
         only_keys = EventFilter(categories=(CATEGORY,))
+        head = self._store.head()
         while True:
             batch = self._store.read_all(after=self._position, filter=only_keys, limit=_BATCH)
             for recorded in batch:
                 self._apply(decode(recorded))
                 self._position = recorded.position
             if len(batch) < _BATCH:
+                # Every key event up to the head is applied: the next look starts from there,
+                # not from the last key event, so it never reads the same stretch twice.
+                self._position = max(self._position, head)
                 break
         self._refreshed_at = time.monotonic()
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from shared.eventstore.port import ANY, NO_STREAM, NewEvent, WrongExpectedVersion
+from shared.eventstore.port import (
+    ANY,
+    NO_STREAM,
+    EventFilter,
+    NewEvent,
+    RecordedEvent,
+    WrongExpectedVersion,
+)
 from shared.eventstore.sqlite import DuplicateEventIds, SQLiteEventStore
 
 WRITER = """
@@ -107,3 +116,34 @@ def test_duplicate_ids_that_are_not_a_whole_retry_are_refused(tmp_path: Path) ->
             store.append("dup-2", attempt, ANY)
     assert store.read_stream("dup-2") == []
     store.close()
+
+
+def test_a_filtered_subscription_moves_past_what_it_does_not_want(tmp_path: Path) -> None:
+    """Filtered reads scan the log, so a subscription must never scan the same stretch twice:
+    its position reaches the head even when nothing there matched."""
+    store = SQLiteEventStore(str(tmp_path / "events.db"))
+    subscription = store.subscribe(filter=EventFilter(types=("Wanted",)))
+    subscription.scan_window = 100  # the 450 unwanted events take five looks
+    received: queue.Queue[RecordedEvent] = queue.Queue()
+
+    def consume() -> None:
+        for recorded in subscription:
+            received.put(recorded)
+
+    consumer = threading.Thread(target=consume)
+    try:
+        wanted = NewEvent(uuid.uuid4(), "Wanted", b"{}", b"{}")
+        store.append("noise-1", [event() for _ in range(450)], NO_STREAM)
+        store.append("signal-1", [wanted], NO_STREAM)
+        consumer.start()
+        assert received.get(timeout=5).id == wanted.id
+        store.append("noise-1", [event() for _ in range(300)], 449)
+        deadline = time.monotonic() + 5
+        while subscription.position < store.head() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert subscription.position == store.head() == 751
+        assert received.empty()
+    finally:
+        subscription.stop()
+        consumer.join(timeout=5)
+        store.close()

@@ -1,4 +1,5 @@
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from shared.decider import NotFound
 from shared.events.base import Context
+from shared.eventstore.port import NO_STREAM, NewEvent
 from shared.eventstore.sqlite import SQLiteEventStore
 from shared.http.auth import KeyRequest, KeyRing, Principal, PrincipalDep, StaffDep
 from shared.http.service import create_service_app
@@ -107,6 +109,17 @@ def test_another_process_sees_issues_at_once_and_revocations_soon(
         assert other.authenticate(key) is None
     finally:
         other_store.close()
+
+
+def test_a_lookup_reads_only_what_was_appended_since_the_last(
+    keyring: KeyRing, store: SQLiteEventStore
+) -> None:
+    """Key events are read with a filtered scan: each look starts where the last one ended
+    (the head then), not at the last key event."""
+    key_id = keyring.issue(KeyRequest(role="ops"), CONTEXT).info.key_id
+    store.append("noise-1", [NewEvent(uuid.uuid4(), "Noise", b"{}", b"{}")], NO_STREAM)
+    assert keyring.get(key_id).key_id == key_id
+    assert keyring._position == store.head()
 
 
 def test_page_lists_keys_in_issue_order(keyring: KeyRing) -> None:
