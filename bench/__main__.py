@@ -198,11 +198,12 @@ def log(sizes: Sizes, root: Path) -> list[Row]:
         return measure
 
     say(f"read all: {sizes.log:,} events per side, {sizes.read_rounds} rounds")
-    read_decoded, read_raw, read_records = alternate(
+    read_decoded, read_raw, read_records, read_filtered = alternate(
         sizes.read_rounds,
         counted(lambda: cases.engine_read_all(store)),
         counted(lambda: cases.raw_scan(log_path)),
         counted(lambda: cases.engine_read_all(store, decoding=False)),
+        counted(lambda: cases.engine_filtered_scan(store)),
     )
 
     say(f"rebuild a projection of {sizes.log:,} events: the raw loop first")
@@ -218,6 +219,13 @@ def log(sizes: Sizes, root: Path) -> list[Row]:
     return [
         Row("read all + decode", read_decoded, read_raw, "raw scan + json.loads", Target(0.5)),
         Row("  read all, no decode", read_records, read_raw, "raw scan + json.loads", None),
+        Row(
+            "  filtered scan, nothing matches",
+            read_filtered,
+            read_raw,
+            "raw scan + json.loads",
+            None,
+        ),
         Row(
             f"rebuild, {sizes.log:,} events",
             rebuild_engine,

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from bench.workload import LINES_TABLE, WorkLines, chunks, new_events, stream_name
 from shared.events.base import decode
-from shared.eventstore.port import NO_STREAM, AppendRequest, ExpectedVersion, NewEvent
+from shared.eventstore.port import (
+    NO_STREAM,
+    START,
+    AppendRequest,
+    EventFilter,
+    ExpectedVersion,
+    NewEvent,
+)
 from shared.eventstore.projections import ProjectionRunner
 from shared.eventstore.sqlite import SCHEMA, SQLiteEventStore
 
@@ -211,6 +218,16 @@ def engine_read_all(
             break
         after = recorded[-1].position
     return count, time.perf_counter() - started
+
+
+def engine_filtered_scan(store: SQLiteEventStore) -> tuple[int, float]:
+    """A filtered `read_all` from zero that nothing matches: what a consumer filtering by type
+    pays to catch up from the start, scanning the whole log (there is no index by type)."""
+    started = time.perf_counter()
+    found = store.read_all(START, EventFilter(types=("NothingLooksLikeThis",)), limit=1000)
+    elapsed = time.perf_counter() - started
+    assert not found
+    return store.head(), elapsed
 
 
 def raw_scan(path: Path) -> tuple[int, float]:
