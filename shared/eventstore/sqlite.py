@@ -375,7 +375,12 @@ class SQLiteEventStore:
     def read_all(
         self, after: Position = START, filter: EventFilter = NO_FILTER, limit: int | None = None
     ) -> list[RecordedEvent]:
-        sql, params = _read_all_query(after, filter, limit)
+        return self._read_range(after, None, filter, limit)
+
+    def _read_range(
+        self, after: Position, upto: Position | None, filter: EventFilter, limit: int | None
+    ) -> list[RecordedEvent]:
+        sql, params = _read_all_query(after, filter, limit, upto)
         return _recorded_all(self._query(sql, params))
 
     def head(self) -> Position:
@@ -458,8 +463,7 @@ class _Subscription:
             seen = store._commit_count
             head = store.head()
             upto = min(head, self.position + self.scan_window)
-            sql, params = _read_all_query(self.position, self._filter, self.page_size, upto)
-            page = _recorded_all(store._query(sql, params))
+            page = store._read_range(self.position, upto, self._filter, self.page_size)
             for recorded in page:
                 if self._stopped.is_set():
                     return
