@@ -1,4 +1,5 @@
-"""`python -m bench [--quick]`: every figure next to raw sqlite3 doing the same work, same run.
+"""`python -m bench [--quick] [--fsync-floor-us N]`: every figure next to raw sqlite3 doing the
+same work, in the same run.
 
 Targets are reported, never asserted: the exit code is 0 unless the bench itself crashes.
 """
@@ -9,13 +10,14 @@ import argparse
 import gc
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import cases
+from bench import cases, slow_disk
 from bench.machine import describe
 from bench.workload import new_events
 from shared.eventstore.port import NewEvent
@@ -270,24 +272,38 @@ def main() -> None:
         "--dir", type=Path, default=None, help="where to make the temp directory (default /tmp)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
+    parser.add_argument(
+        "--fsync-floor-us",
+        type=int,
+        default=None,
+        metavar="N",
+        help="simulate a slower disk: every fsync lasts at least N µs (1..999999), for both sides",
+    )
     args = parser.parse_args()
+    floor = slow_disk.active_floor_us()
+    if args.fsync_floor_us is not None and floor != args.fsync_floor_us:
+        if not 1 <= args.fsync_floor_us < 1_000_000:
+            parser.error("--fsync-floor-us must be between 1 and 999999")
+        slow_disk.rerun_under_floor(args.fsync_floor_us, sys.argv[1:])
+    disk = "real disk" if floor is None else f"SIMULATED disk, every fsync >= {floor} us"
     sizes = QUICK if args.quick else FULL
     root = Path(tempfile.mkdtemp(prefix="bench-", dir=args.dir))
     started = time.perf_counter()
     try:
-        for key, value in describe(root):
-            print(f"{key:>22}: {value}")
+        for key, value in [*describe(root), ("disk", disk)]:
+            print(f"{key:>23}: {value}")
         rows = writes(sizes, root) + log(sizes, root)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+        slow_disk.remove_shim()
     print()
     print(table(rows))
     judged = [row.passed for row in rows if row.passed is not None]
     print()
     print(
         f"{judged.count(True)} PASS, {judged.count(False)} FAIL of {len(judged)} targets"
-        f" ({'quick' if args.quick else 'full'} run, {time.perf_counter() - started:.0f} s)"
+        f" ({'quick' if args.quick else 'full'} run, {disk}, {time.perf_counter() - started:.0f} s)"
     )
 
 

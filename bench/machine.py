@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
+import statistics
 import subprocess
 import threading
 import time
@@ -55,6 +56,27 @@ def thread_round_trip(rounds: int = 10_000) -> float:
     return elapsed / rounds
 
 
+def flush_time(directory: Path, rounds: int = 300) -> float:
+    """Median seconds to write 4 KiB into a file and fdatasync it: the price of one durable
+    commit's flush, which group commit shares among the appends of a group."""
+    path = directory / "flush-probe"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        page = b"\0" * 4096
+        os.pwrite(fd, page * rounds, 0)
+        os.fsync(fd)
+        times = []
+        for i in range(rounds):
+            started = time.perf_counter()
+            os.pwrite(fd, page, i * 4096)
+            os.fdatasync(fd)
+            times.append(time.perf_counter() - started)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return statistics.median(times)
+
+
 def describe(directory: Path) -> list[tuple[str, str]]:
     return [
         ("CPUs (nproc)", str(os.cpu_count())),
@@ -66,4 +88,5 @@ def describe(directory: Path) -> list[tuple[str, str]]:
         ("SQLite", sqlite3.sqlite_version),
         ("kernel", platform.release()),
         ("thread wake round trip", f"{thread_round_trip() * 1e6:.0f} us"),
+        ("4 KiB write + fdatasync", f"{flush_time(directory) * 1e6:.0f} us (median)"),
     ]
