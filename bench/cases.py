@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.workload import LINES_TABLE, WorkLines, chunks, new_events, stream_name
-from shared.events.base import decode
+from shared.eventstore.codec import decode
 from shared.eventstore.port import (
     NO_STREAM,
     START,

@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from shared.events.base import Context, DomainEvent, Envelope, event, to_new_events
+from shared.events.base import Context, DomainEvent, Envelope, event
+from shared.eventstore.codec import to_new_events
 from shared.eventstore.port import NewEvent
 
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -10,8 +10,9 @@ import threading
 from datetime import UTC, date, datetime
 from typing import Protocol
 
-from shared.events.base import Context, decode, to_new_event
+from shared.events.base import Context
 from shared.events.platform import SimulatedDateSet
+from shared.eventstore.codec import decode, to_new_event
 from shared.eventstore.port import ANY, AppendResult, EventStore
 from shared.settings import Settings
 

@@ -12,12 +12,11 @@ from shared.events.base import (
     Context,
     DomainEvent,
     UnknownEventType,
-    decode,
     deterministic_id,
     event,
-    to_new_events,
     upcaster,
 )
+from shared.eventstore.codec import decode, to_new_events
 from shared.eventstore.port import NO_STREAM, NewEvent
 from shared.eventstore.sqlite import SQLiteEventStore
 

@@ -43,7 +43,8 @@ from services.contracts.domain import (
     prestation_decider,
 )
 from shared.clock import Clock
-from shared.events.base import Context, DomainEvent, deterministic_id, to_new_events
+from shared.events.base import Context, DomainEvent, deterministic_id
+from shared.eventstore.codec import to_new_events
 from shared.eventstore.handling import MAX_ATTEMPTS, Handled, Loaded, handle, load
 from shared.eventstore.port import AppendRequest, AppendResult, EventStore, WrongExpectedVersion
 from shared.parameters import cooperative, parameters_on

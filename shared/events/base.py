@@ -1,5 +1,8 @@
 """The published language's machinery: event base class, metadata, registry and upcasters.
 
+Nothing here touches the store: encoding to and from it lives in `shared.eventstore.codec`,
+so domain code can import events without importing the store port.
+
 Every event is a frozen pydantic model registered under its class name. Its JSON travels in
 the store's `data`; who did it, why and when travel in `metadata`. An old version of an event
 is upgraded on read by a chain of upcasters (version n → n + 1), never rewritten in the store.
@@ -7,18 +10,13 @@ is upgraded on read by a chain of upcasters (version n → n + 1), never rewritt
 
 from __future__ import annotations
 
-import json
-import os
-import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-
-from shared.eventstore.port import NewEvent, Position, RecordedEvent
 
 
 class DomainEvent(BaseModel):
@@ -110,7 +108,7 @@ class Envelope(NamedTuple):
     id: uuid.UUID
     stream: str
     version: int
-    position: Position
+    position: int  # the store's opaque, ordered position
     metadata: Metadata
     recorded_at: datetime
 
@@ -144,83 +142,6 @@ class Context:
             causation_id=str(envelope.id),
             occurred_at=self.occurred_at,
         )
-
-
-def new_event_id() -> uuid.UUID:
-    """A time-ordered id (UUID version 7, RFC 9562): the store's unique index on event ids then
-    grows at its right edge instead of dirtying a random page for every event."""
-    milliseconds = time.time_ns() // 1_000_000
-    random = int.from_bytes(os.urandom(10), "big")
-    value = (
-        (milliseconds & (1 << 48) - 1) << 80
-        | 0x7 << 76
-        | (random >> 68 & 0xFFF) << 64
-        | 0b10 << 62
-        | random & (1 << 62) - 1
-    )
-    return uuid.UUID(int=value)
-
-
-def to_new_event(
-    domain_event: DomainEvent, context: Context, event_id: uuid.UUID | None = None
-) -> NewEvent:
-    # Every value is a string: KurrentDB's multi-stream append carries flat string maps only.
-    metadata = {
-        "correlation_id": context.correlation_id,
-        "causation_id": context.causation_id,
-        "actor": context.actor,
-        "occurred_at": context.occurred_at.isoformat(),
-        "schema_version": str(type(domain_event).schema_version),
-    }
-    return NewEvent(
-        id=event_id or new_event_id(),
-        type=domain_event.event_type(),
-        data=domain_event.model_dump_json().encode(),
-        metadata=json.dumps(metadata).encode(),
-    )
-
-
-def to_new_events(
-    domain_events: Iterable[DomainEvent], context: Context, ids: Iterable[uuid.UUID] | None = None
-) -> list[NewEvent]:
-    events = list(domain_events)
-    id_list = list(ids) if ids is not None else [new_event_id() for _ in events]
-    return [to_new_event(e, context, i) for e, i in zip(events, id_list, strict=True)]
-
-
-_last_metadata: tuple[bytes, Metadata | None] = (b"", None)
-
-
-def _metadata(raw: bytes) -> Metadata:
-    """The events of one append share their metadata bytes: parse them once in a row."""
-    global _last_metadata
-    raw_seen, parsed = _last_metadata  # one read: another thread may replace it meanwhile
-    if parsed is not None and raw_seen == raw:
-        return parsed
-    metadata = Metadata.model_validate_json(raw)
-    _last_metadata = (raw, metadata)
-    return metadata
-
-
-def decode(recorded: RecordedEvent) -> Envelope:
-    """Recorded bytes → the current version of the event model, upcasting on the way."""
-    cls = event_class(recorded.type)
-    metadata = _metadata(recorded.metadata)
-    if metadata.schema_version == cls.schema_version:
-        # The validator itself: model_validate_json's wrapper costs a third of the call.
-        domain_event = cls.__pydantic_validator__.validate_json(recorded.data)
-    else:
-        data = upcast(recorded.type, metadata.schema_version, json.loads(recorded.data))
-        domain_event = cls.model_validate(data)
-    return Envelope(
-        event=domain_event,
-        id=recorded.id,
-        stream=recorded.stream,
-        version=recorded.version,
-        position=recorded.position,
-        metadata=metadata,
-        recorded_at=recorded.recorded_at,
-    )
 
 
 def deterministic_id(*parts: object) -> uuid.UUID:

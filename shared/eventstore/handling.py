@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from shared.decider import Decider, DomainError
-from shared.events.base import Context, DomainEvent, Envelope, decode, to_new_events
+from shared.events.base import Context, DomainEvent, Envelope
+from shared.eventstore.codec import decode, to_new_events
 from shared.eventstore.port import (
     NO_STREAM,
     AppendResult,

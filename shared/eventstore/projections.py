@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
-from shared.events.base import Envelope, decode
+from shared.events.base import Envelope
+from shared.eventstore.codec import decode
 from shared.eventstore.port import START, EventStore, Position, RecordedEvent, Subscription
 
 log = logging.getLogger(__name__)

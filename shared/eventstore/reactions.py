@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from shared.events.base import Envelope, decode
+from shared.events.base import Envelope
+from shared.eventstore.codec import decode
 from shared.eventstore.port import START, EventFilter, EventStore, Position
 
 log = logging.getLogger(__name__)

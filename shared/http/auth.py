@@ -23,8 +23,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.decider import NotFound
-from shared.events.base import Context, Envelope, decode, deterministic_id, to_new_event
+from shared.events.base import Context, Envelope, deterministic_id
 from shared.events.platform import ApiKeyIssued, ApiKeyRevoked
+from shared.eventstore.codec import decode, to_new_event
 from shared.eventstore.port import NO_STREAM, START, EventFilter, EventStore, Position
 from shared.http.problems import ProblemError
 

@@ -19,8 +19,9 @@ from fastapi.testclient import TestClient
 
 from services.contracts.app import ContractsService
 from services.contracts.reactions import DimonaRelay, OutboxDimonaGateway, QuoteExpirySweep
-from shared.events.base import Context, to_new_events
+from shared.events.base import Context
 from shared.events.governance import ShareBought
+from shared.eventstore.codec import to_new_events
 from shared.eventstore.port import NO_STREAM, EventStore
 from shared.settings import Settings
 

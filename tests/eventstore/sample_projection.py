@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
-from shared.events.base import Context, DomainEvent, Envelope, event, to_new_events
+from shared.events.base import Context, DomainEvent, Envelope, event
+from shared.eventstore.codec import to_new_events
 from shared.eventstore.port import ANY, EventStore
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from shared.decider import Decider, DomainError
-from shared.events.base import Context, DomainEvent, Envelope, event, to_new_events
+from shared.events.base import Context, DomainEvent, Envelope, event
+from shared.eventstore.codec import to_new_events
 from shared.eventstore.handling import PreconditionFailed, handle, load
 from shared.eventstore.port import ANY, WrongExpectedVersion
 from shared.eventstore.reactions import ReactionRunner

@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from shared.events.base import Context, to_new_events
+from shared.events.base import Context
+from shared.eventstore.codec import to_new_events
 from shared.eventstore.port import ANY
 from shared.eventstore.projections import ProjectionRunner
 from shared.eventstore.sqlite import SQLiteEventStore

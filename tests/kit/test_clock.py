@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from shared.clock import CLOCK_STREAM, SimulatedClock, SystemClock, clock_from_settings
-from shared.events.base import Context, decode
+from shared.events.base import Context
 from shared.events.platform import SimulatedDateSet
+from shared.eventstore.codec import decode
 from shared.eventstore.sqlite import SQLiteEventStore
 from tests.kit import kit_settings
 
