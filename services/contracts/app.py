@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 
 from services.contracts import api
+from services.contracts.dimona_gateway import OutboxDimonaGateway
 from services.contracts.handlers import ContractsHandlers
 from services.contracts.projections import (
     ContractsViews,
@@ -15,7 +16,7 @@ from services.contracts.projections import (
     pending_quotes_due,
     share_years,
 )
-from services.contracts.reactions import DimonaRelay, OutboxDimonaGateway, QuoteExpirySweep
+from services.contracts.reactions import DimonaRelay, QuoteExpirySweep
 from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import EventStore

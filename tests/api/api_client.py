@@ -18,7 +18,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.contracts.app import ContractsService
-from services.contracts.reactions import DimonaRelay, OutboxDimonaGateway, QuoteExpirySweep
+from services.contracts.dimona_gateway import OutboxDimonaGateway
+from services.contracts.reactions import DimonaRelay, QuoteExpirySweep
 from shared.events.base import Context
 from shared.events.governance import ShareBought
 from shared.eventstore.codec import to_new_events

@@ -1,0 +1,146 @@
+"""The client aggregate (`client-<client_id>`): registration and corrections."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import assert_never
+
+from services.contracts import identifiers
+from services.contracts.domain.checks import (
+    changed_fields,
+    email_address,
+    maybe,
+    optional_text,
+    required_text,
+)
+from services.contracts.domain.errors import ClientAlreadyRegistered, ClientNotFound, InvalidDetails
+from shared.decider import Decider
+from shared.events.base import DomainEvent
+from shared.events.contracts import (
+    ClientDetailsCorrected,
+    ClientRegistered,
+)
+
+
+@dataclass(frozen=True)
+class RegisterClient:
+    client_id: str
+    name: str
+    email: str
+    country: str  # ISO 3166 alpha-2, "BE"
+    today: dt.date
+    vat_number: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class CorrectClientDetails:
+    """Only the fields to correct are set. Correcting nothing, or to the same values, is a no-op."""
+
+    client_id: str
+    today: dt.date
+    name: str | None = None
+    email: str | None = None
+    country: str | None = None
+    vat_number: str | None = None
+    address: str | None = None
+
+
+ClientCommand = RegisterClient | CorrectClientDetails
+
+
+@dataclass(frozen=True)
+class NoClient:
+    pass
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    name: str
+    email: str
+    country: str
+    vat_number: str | None
+    address: str | None
+    registered_on: dt.date
+
+
+ClientState = NoClient | Client
+
+
+def _country(value: str) -> str:
+    country = value.strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise InvalidDetails(f"{value!r} is not a two-letter country code", field="country")
+    return country
+
+
+def _register_client(command: RegisterClient, state: ClientState) -> list[DomainEvent]:
+    if isinstance(state, Client):
+        raise ClientAlreadyRegistered(f"client {command.client_id} is already registered")
+    country = _country(command.country)
+    return [
+        ClientRegistered(
+            client_id=command.client_id,
+            name=required_text(command.name, "name"),
+            email=email_address(command.email),
+            country=country,
+            vat_number=maybe(
+                command.vat_number, lambda v: identifiers.vat_number(v, country=country)
+            ),
+            address=optional_text(command.address),
+            registered_on=command.today,
+        )
+    ]
+
+
+def _correct_client(command: CorrectClientDetails, state: ClientState) -> list[DomainEvent]:
+    if not isinstance(state, Client):
+        raise ClientNotFound(f"no client {command.client_id}")
+    country = maybe(command.country, _country) or state.country
+    proposed: dict[str, object] = {
+        "name": maybe(command.name, lambda v: required_text(v, "name")),
+        "email": maybe(command.email, email_address),
+        "country": country,
+        "vat_number": maybe(
+            command.vat_number, lambda v: identifiers.vat_number(v, country=country)
+        ),
+        "address": optional_text(command.address),
+    }
+    changes = changed_fields(state, proposed)
+    if not changes:
+        return []
+    return [
+        ClientDetailsCorrected.model_validate(
+            {"client_id": state.client_id, "corrected_on": command.today, **changes}
+        )
+    ]
+
+
+def decide_client(command: ClientCommand, state: ClientState) -> Sequence[DomainEvent]:
+    match command:
+        case RegisterClient():
+            return _register_client(command, state)
+        case CorrectClientDetails():
+            return _correct_client(command, state)
+        case _:
+            assert_never(command)
+
+
+def evolve_client(state: ClientState, event: DomainEvent) -> ClientState:
+    match event:
+        case ClientRegistered():
+            return Client(**event.model_dump())
+        case ClientDetailsCorrected() if isinstance(state, Client):
+            corrected = event.model_dump(exclude={"client_id", "corrected_on"}, exclude_none=True)
+            return dataclasses.replace(state, **corrected)
+        case _:
+            return state
+
+
+client_decider: Decider[ClientCommand, ClientState] = Decider(
+    initial_state=NoClient, decide=decide_client, evolve=evolve_client
+)

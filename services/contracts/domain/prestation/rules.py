@@ -1,0 +1,222 @@
+"""The encoding rules of DOMAIN.md §1: days, money, the minimum wage, the free uses."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from services.contracts.domain.errors import (
+    BelowMinimumWage,
+    InvalidAmount,
+    InvalidDays,
+    InvalidVatRate,
+    InvalidWithholdingRate,
+    MinimumHours,
+    ShareRequired,
+    StartInPast,
+)
+from services.contracts.domain.member import MemberFacts
+from services.contracts.domain.prestation.commands import Day, EncodePrestation, ExpenseLine
+from shared.events.base import DomainEvent
+from shared.events.contracts import (
+    Expense,
+    FreePrestationUsed,
+    SalaryEstimate,
+    WorkDay,
+)
+from shared.money import format_percent, percent, round_half_up
+from shared.parameters import Parameters
+from shared.salary import SalaryBreakdown, salary_breakdown
+
+_HOURS_PLACES = Decimal("0.01")
+_MAX_HOURS_PER_DAY = Decimal(24)
+
+
+def hash_acceptance_token(token: str) -> str:
+    """SHA-256 (hex) of an acceptance token: what the quote keeps and what AcceptQuote carries."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def checked_days(days: Sequence[Day], today: dt.date, params: Parameters) -> tuple[WorkDay, ...]:
+    """The days, sorted, once they pass: well-formed, none before today, none under 3 hours."""
+    if not days:
+        raise InvalidDays("a prestation needs at least one day", field="days")
+    seen: set[dt.date] = set()
+    for index, day in enumerate(days):
+        if day.date in seen:
+            raise InvalidDays(f"{day.date} is encoded twice", field=f"days[{index}].date")
+        seen.add(day.date)
+        hours = day.hours
+        if not hours.is_finite() or hours > _MAX_HOURS_PER_DAY or hours != round_hours(hours):
+            raise InvalidDays(
+                f"{hours} is not a number of hours in a day (at most 24, 2 decimals)",
+                field=f"days[{index}].hours",
+            )
+    first = min(range(len(days)), key=lambda index: days[index].date)
+    if days[first].date < today:
+        raise StartInPast(
+            f"the first day {days[first].date} is before today {today}: DIMONA must precede "
+            "the work",
+            field=f"days[{first}].date",
+        )
+    for index, day in enumerate(days):
+        if day.hours < params.minimum_work_hours:
+            raise MinimumHours(
+                f"{day.date}: {day.hours} h is under the minimum work period of "
+                f"{params.minimum_work_hours} h",
+                field=f"days[{index}].hours",
+            )
+    return tuple(
+        WorkDay(date=day.date, hours=round_hours(day.hours))
+        for day in sorted(days, key=lambda d: d.date)
+    )
+
+
+def round_hours(value: Decimal) -> Decimal:
+    return value.quantize(_HOURS_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Money:
+    vat_rate: str
+    vat_fraction: Decimal
+    withholding_rate: str
+    withholding_fraction: Decimal
+    expenses: tuple[Expense, ...]
+    expenses_cents: int
+
+
+def checked_money(
+    amount_excl_vat_cents: int,
+    vat_rate: str,
+    withholding_rate: str,
+    expenses: Sequence[ExpenseLine],
+    params: Parameters,
+) -> Money:
+    if amount_excl_vat_cents <= 0:
+        raise InvalidAmount("the price must be positive", field="amount_excl_vat_cents")
+    for index, expense in enumerate(expenses):
+        if expense.amount_cents < 0:
+            raise InvalidAmount(
+                "an expense cannot be negative", field=f"expenses[{index}].amount_cents"
+            )
+    allowed = {percent(rate): rate for rate in params.vat_rates}
+    vat_fraction = _fraction(vat_rate)
+    if vat_fraction is None or vat_fraction not in allowed:
+        raise InvalidVatRate(
+            f"VAT rate {vat_rate!r} is not one of {', '.join(sorted(params.vat_rates, key=int))}",
+            field="vat_rate",
+        )
+    withholding = _fraction(withholding_rate)
+    # A percentage with at most 2 decimals, from 0 included to 100 excluded.
+    if withholding is None or not 0 <= withholding < 1 or withholding != round(withholding, 4):
+        raise InvalidWithholdingRate(
+            f"withholding rate {withholding_rate!r} must be a percentage from 0 to under 100, "
+            "with at most 2 decimals",
+            field="withholding_rate",
+        )
+    lines = tuple(
+        Expense(description=line.description.strip(), amount_cents=line.amount_cents)
+        for line in expenses
+    )
+    return Money(
+        vat_rate=allowed[vat_fraction],
+        vat_fraction=vat_fraction,
+        withholding_rate=format_percent(withholding),
+        withholding_fraction=withholding,
+        expenses=lines,
+        expenses_cents=sum(line.amount_cents for line in lines),
+    )
+
+
+def _fraction(text: str) -> Decimal | None:
+    try:
+        return percent(text)
+    except ValueError:
+        return None
+
+
+def employment_days(
+    days: tuple[WorkDay, ...], gross_cents: int, params: Parameters
+) -> tuple[tuple[WorkDay, ...], bool]:
+    """The contract's days and whether it is a contract of less than a day.
+
+    When the gross per day reaches the daily minimum, the contract keeps the encoded hours.
+    Otherwise every day gets gross per day ÷ hourly minimum hours, rounded half-up to the
+    hundredth (95.89 ÷ 12.8252 = 7.48 h); under the minimum work period that is refused.
+    """
+    if gross_cents >= params.daily_minimum_cents * len(days):
+        return days, False
+    gross_per_day = Decimal(gross_cents) / len(days) / 100
+    hours = round_hours(gross_per_day / params.hourly_minimum)
+    if hours < params.minimum_work_hours:
+        floor_per_day = params.hourly_minimum * params.minimum_work_hours
+        raise BelowMinimumWage(
+            f"a gross of €{gross_per_day:.2f} a day pays {hours} h at the hourly minimum wage "
+            f"€{params.hourly_minimum}; a contract needs at least {params.minimum_work_hours} h, "
+            f"so at least €{floor_per_day:.2f} gross a day: raise the price",
+            field="amount_excl_vat_cents",
+        )
+    return tuple(WorkDay(date=day.date, hours=hours) for day in days), True
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the encoding rules make of the days and the money."""
+
+    days: tuple[WorkDay, ...]
+    breakdown: SalaryBreakdown
+    contract_days: tuple[WorkDay, ...]
+    less_than_a_day: bool
+
+    @property
+    def gross_per_day_cents(self) -> int:
+        return round_half_up(Decimal(self.breakdown.gross_cents) / len(self.days))
+
+
+def encoding_terms(
+    days: Sequence[Day],
+    today: dt.date,
+    amount_excl_vat_cents: int,
+    money: Money,
+    params: Parameters,
+) -> Terms:
+    checked = checked_days(days, today, params)
+    breakdown = salary_breakdown(
+        amount_excl_vat_cents,
+        money.vat_fraction,
+        money.expenses_cents,
+        money.withholding_fraction,
+        params,
+    )
+    contract_days, less_than_a_day = employment_days(checked, breakdown.gross_cents, params)
+    return Terms(checked, breakdown, contract_days, less_than_a_day)
+
+
+def free_use_of(command: EncodePrestation, member: MemberFacts) -> list[DomainEvent]:
+    if member.has_share_this_year:
+        return []
+    used = member.free_prestations_used_this_year
+    allowed = command.parameters.free_prestations_without_share
+    if used >= allowed:
+        raise ShareRequired(
+            f"without a share for {command.today.year}, a member may encode {allowed} "
+            f"prestations; buy a share to encode more",
+            field="member_id",
+        )
+    return [
+        FreePrestationUsed(
+            member_id=command.member_id,
+            prestation_id=command.prestation_id,
+            year=command.today.year,
+            use_number=used + 1,
+        )
+    ]
+
+
+def estimate_of(breakdown: SalaryBreakdown) -> SalaryEstimate:
+    return SalaryEstimate.model_validate(dataclasses.asdict(breakdown))
