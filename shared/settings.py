@@ -48,15 +48,30 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     working_days: WorkingDays = "mon-sat"
+    secret: str | None = None  # COOP_SECRET; see `server_secret`
 
     @property
     def is_development(self) -> bool:
         return self.env == "development"
 
-    @property
-    def http_db_path(self) -> Path:
-        """The SQLite file of the HTTP layer's own tables (idempotency records)."""
-        return self.data_dir / "http.sqlite"
+    def server_secret(self) -> bytes:
+        """What derived values (clients' acceptance tokens) are derived with: COOP_SECRET, or in
+        development a random secret kept in the data directory, so that it survives restarts
+        and every process sharing that directory agrees on it."""
+        if self.secret is not None:
+            return self.secret.encode()
+        path = self.data_dir / "secret.key"
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                with path.open("xb") as file:  # exclusive: a racing process keeps its own
+                    file.write(secrets.token_hex(32).encode())
+                path.chmod(0o600)
+            except FileExistsError:
+                pass
+            return path.read_bytes()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -86,6 +101,7 @@ class Settings:
             host=get("COOP_HOST") or "127.0.0.1",
             port=_port(get("COOP_PORT")),
             working_days=_choice(env, "COOP_WORKING_DAYS", WORKING_DAYS, "mon-sat"),
+            secret=_checked_secret(get("COOP_SECRET"), environment),
         )
 
 
@@ -116,3 +132,14 @@ def _checked_admin_key(key: str | None, environment: Environment) -> str:
             "COOP_ADMIN_KEY", f"must be at least {MIN_ADMIN_KEY_LENGTH} characters long"
         )
     return key
+
+
+def _checked_secret(secret: str | None, environment: Environment) -> str | None:
+    if environment == "development":
+        return secret
+    if secret is None or len(secret) < MIN_ADMIN_KEY_LENGTH:
+        raise SettingsError(
+            "COOP_SECRET",
+            f"must be set, at least {MIN_ADMIN_KEY_LENGTH} characters, outside development",
+        )
+    return secret

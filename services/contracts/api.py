@@ -24,22 +24,15 @@ from services.contracts.domain import (
     MemberNotFound,
     PrestationState,
     Quoted,
-    RegisterClient,
-    RegisterMember,
 )
-from services.contracts.handlers import (
-    ContractsHandlers,
-    idempotent_prestation_id,
-    new_id,
-    prestation_id_from,
-)
-from services.contracts.projections import page
+from services.contracts.handlers import ContractsHandlers, prestation_id_from
+from services.contracts.projections import contracts_overlapping, page
 from shared.events.base import Context
 from shared.eventstore.handling import Handled
 from shared.eventstore.projections import ProjectionRunner
 from shared.http.auth import BEARER, Principal, PrincipalDep, StaffDep, forbidden
 from shared.http.problems import ProblemError
-from shared.http.service import ClockDep, ContextDep
+from shared.http.service import ClockDep, ContextDep, request_context
 from shared.parameters import cooperative
 
 members = APIRouter(prefix="/v1/members", tags=["members"])
@@ -117,9 +110,24 @@ def _if_match(value: str | None) -> int | None:
 
 
 def _written(response: Response, handled: Handled[Any], body: dict[str, Any]) -> dict[str, Any]:
-    """A write answers the resource, its version (also the ETag) and the log position."""
+    """A write answers the resource, its version (also the ETag) and the log position; a retried
+    request answers what its first attempt did, and says so."""
     _etag(response, handled.version)
+    if handled.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return body | {"position": handled.position}
+
+
+def _member_of(handled: Handled[Any]) -> Member:
+    if not isinstance(handled.state, Member):
+        raise MemberNotFound("no such member")
+    return handled.state
+
+
+def _client_of(handled: Handled[Any]) -> Client:
+    if not isinstance(handled.state, Client):
+        raise ClientNotFound("no such client")
+    return handled.state
 
 
 def _check_member(principal: Principal, member_id: str) -> None:
@@ -157,17 +165,13 @@ def _list(
 
 @members.post("", status_code=201, response_model=schemas.MemberOut)
 def register_member(
-    body: schemas.MemberIn, _: StaffDep, handlers: Handlers, clock: ClockDep, context: ContextDep,
+    body: schemas.MemberIn, _: StaffDep, handlers: Handlers, context: ContextDep,
     response: Response,
 ) -> dict[str, Any]:  # fmt: skip
-    member_id = new_id()
-    handled = handlers.on_member(
-        member_id, RegisterMember(member_id=member_id, today=clock.today(), **body.model_dump()),
-        context,
-    )  # fmt: skip
-    assert isinstance(handled.state, Member)
-    response.headers["Location"] = f"{members.prefix}/{member_id}"
-    return _written(response, handled, schemas.member_body(handled.state, handled.version))
+    handled = handlers.register_member(body.model_dump(), context)
+    member = _member_of(handled)
+    response.headers["Location"] = f"{members.prefix}/{member.member_id}"
+    return _written(response, handled, schemas.member_body(member, handled.version))
 
 
 @members.get("", response_model=schemas.PageOut[schemas.MemberRow])
@@ -199,8 +203,7 @@ def correct_member(
     changes = body.model_dump(exclude_unset=True)
     command = CorrectMemberDetails(member_id=member_id, today=clock.today(), **changes)
     handled = handlers.on_member(member_id, command, context, if_match=_if_match(if_match))
-    assert isinstance(handled.state, Member)
-    return _written(response, handled, schemas.member_body(handled.state, handled.version))
+    return _written(response, handled, schemas.member_body(_member_of(handled), handled.version))
 
 
 # -- clients --------------------------------------------------------------------------------
@@ -213,18 +216,33 @@ def _no_partner(principal: Principal) -> None:
 
 @clients.post("", status_code=201, response_model=schemas.ClientOut)
 def register_client(
-    body: schemas.ClientIn, principal: PrincipalDep, handlers: Handlers, clock: ClockDep,
+    body: schemas.ClientIn, principal: PrincipalDep, handlers: Handlers, context: ContextDep,
+    response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    """A member registers its own clients; staff register the cooperative's, or a member's
+    (`member_id`)."""
+    _no_partner(principal)
+    details = body.model_dump(exclude={"member_id"})
+    if principal.is_staff:
+        member_id = body.member_id
+    elif body.member_id not in (None, principal.member_id):
+        raise forbidden("a member key registers clients for its own member only")
+    else:
+        member_id = principal.member_id
+    handled = handlers.register_client(details, member_id, context)
+    client = _client_of(handled)
+    response.headers["Location"] = f"{clients.prefix}/{client.client_id}"
+    return _written(response, handled, schemas.client_body(client, handled.version))
+
+
+@clients.post("/{client_id}/members", response_model=schemas.ClientOut)
+def share_client(
+    client_id: str, body: schemas.ClientShareIn, _: StaffDep, handlers: Handlers,
     context: ContextDep, response: Response,
 ) -> dict[str, Any]:  # fmt: skip
-    _no_partner(principal)
-    client_id = new_id()
-    handled = handlers.on_client(
-        client_id, RegisterClient(client_id=client_id, today=clock.today(), **body.model_dump()),
-        context,
-    )  # fmt: skip
-    assert isinstance(handled.state, Client)
-    response.headers["Location"] = f"{clients.prefix}/{client_id}"
-    return _written(response, handled, schemas.client_body(handled.state, handled.version))
+    """Let another member invoice this client (ops)."""
+    handled = handlers.share_client(client_id, body.member_id, context)
+    return _written(response, handled, schemas.client_body(_client_of(handled), handled.version))
 
 
 @clients.get("", response_model=schemas.PageOut[schemas.ClientRow])
@@ -241,7 +259,11 @@ def get_client(
 ) -> dict[str, Any]:
     _no_partner(principal)
     loaded = handlers.client(client_id)
-    if not isinstance(loaded.state, Client):
+    # A member sees its own clients only; another's answers as if it did not exist.
+    visible = isinstance(loaded.state, Client) and (
+        principal.is_staff or loaded.state.usable_by(principal.member_id or "")
+    )
+    if not isinstance(loaded.state, Client) or not visible:
         raise ClientNotFound(f"no client {client_id}")
     _etag(response, loaded.version)
     return schemas.client_body(loaded.state, loaded.version)
@@ -255,8 +277,7 @@ def correct_client(
     changes = body.model_dump(exclude_unset=True)
     command = CorrectClientDetails(client_id=client_id, today=clock.today(), **changes)
     handled = handlers.on_client(client_id, command, context, if_match=_if_match(if_match))
-    assert isinstance(handled.state, Client)
-    return _written(response, handled, schemas.client_body(handled.state, handled.version))
+    return _written(response, handled, schemas.client_body(_client_of(handled), handled.version))
 
 
 # -- prestations ----------------------------------------------------------------------------
@@ -266,17 +287,16 @@ def correct_client(
 def encode_prestation(
     body: schemas.PrestationIn, principal: PrincipalDep, handlers: Handlers,
     context: ContextDep, response: Response,
-    idempotency_key: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:  # fmt: skip
     _check_member(principal, body.member_id)
-    prestation_id = idempotent_prestation_id(principal.key_id, idempotency_key)
-    encoded = handlers.encode(body.draft(), context, prestation_id)
+    encoded = handlers.encode(body.draft(), context, by_staff=principal.is_staff)
     state = schemas.existing(encoded.state)
-    version = encoded.result.versions[f"prestation-{prestation_id}"]
-    response.headers["Location"] = f"{prestations.prefix}/{prestation_id}"
-    _etag(response, version)
-    body_out = schemas.prestation_body(state, version, acceptance_token=encoded.acceptance_token)
-    return body_out | {"position": encoded.result.position}
+    response.headers["Location"] = f"{prestations.prefix}/{encoded.prestation_id}"
+    _etag(response, encoded.version)
+    if encoded.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    out = schemas.prestation_body(state, encoded.version, acceptance_token=encoded.acceptance_token)
+    return out | {"position": encoded.result.position}
 
 
 @prestations.get("", response_model=schemas.PageOut[schemas.PrestationRow])
@@ -390,23 +410,35 @@ def get_quote_document(
 
 
 def _answering_staff(principal: Principal | None, token: str | None) -> bool:
-    """The client answers with its token; without one, only ops or admin may answer."""
+    """The client answers with its token; ops or admin may answer without one. A member never
+    answers its own quote, token or not: the client must."""
+    if principal is not None and not principal.is_staff:
+        raise forbidden("only the client (with its token) or ops may answer a quote")
     if token is not None:
         return False
     if principal is None:
         raise _unauthenticated("the acceptance_token (or an ops key) is required")
-    if not principal.is_staff:
-        raise forbidden("only the client (with its token) or ops may answer a quote")
     return True
+
+
+async def _answer_context(
+    request: Request, principal: OptionalPrincipal, clock: ClockDep
+) -> Context:
+    """The client holding the token has no key: its retries are scoped by the quote's path."""
+    if principal is None:
+        return await request_context(request, "client", "client", clock)
+    return await request_context(request, principal.actor, principal.key_id, clock)
+
+
+AnswerContext = Annotated[Context, Depends(_answer_context)]
 
 
 @quotes.post("/{quote_id}/accept", response_model=schemas.PrestationOut)
 def accept_quote(
     quote_id: str, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
-    handlers: Handlers, clock: ClockDep, response: Response,
+    handlers: Handlers, context: AnswerContext, response: Response,
 ) -> dict[str, Any]:  # fmt: skip
     by_ops = _answering_staff(principal, body.acceptance_token)
-    context = _answer_context(principal, clock)
     handled = handlers.accept_quote(quote_id, body.acceptance_token, by_ops, context)
     return _prestation_written(response, handled)
 
@@ -414,17 +446,11 @@ def accept_quote(
 @quotes.post("/{quote_id}/reject", response_model=schemas.PrestationOut)
 def reject_quote(
     quote_id: str, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
-    handlers: Handlers, clock: ClockDep, response: Response,
+    handlers: Handlers, context: AnswerContext, response: Response,
 ) -> dict[str, Any]:  # fmt: skip
     by_ops = _answering_staff(principal, body.acceptance_token)
-    context = _answer_context(principal, clock)
     handled = handlers.reject_quote(quote_id, body.acceptance_token, by_ops, body.reason, context)
     return _prestation_written(response, handled)
-
-
-def _answer_context(principal: Principal | None, clock: ClockDep) -> Context:
-    actor = principal.actor if principal is not None else "client"
-    return Context.new(actor, clock.now())
 
 
 # -- employment contracts and DIMONA ------------------------------------------------------------
@@ -453,15 +479,8 @@ def list_employment_contracts(
     if not principal.is_staff:
         member_id = member_id or principal.member_id
         _check_member(principal, member_id or "")
-    clauses, params = ["1 = 1"], []
-    if from_ is not None:
-        clauses.append("last_day >= ?")
-        params.append(from_.isoformat())
-    if to is not None:
-        clauses.append("first_day <= ?")
-        params.append(to.isoformat())
     filters = {"member_id": member_id, "status": status}
-    extra = (" AND ".join(clauses), tuple(params))
+    extra = contracts_overlapping(from_, to)
     return _list(runtime, "contracts", filters, cursor, limit, min_position, extra)
 
 

@@ -47,12 +47,16 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> ContractsServi
     shares = ProjectionRunner(store, SharesHeld(), directory)
     views = ProjectionRunner(store, ContractsViews(), directory)
 
-    def years_covered(member_id: str) -> set[int]:
+    def has_share(member_id: str, year: int) -> bool:
+        with shares.read() as conn:
+            if year in share_years(conn, member_id):
+                return True  # a share once bought stays bought: no need to wait
+        # Not seen yet: a share bought a moment ago must count, so catch up first.
         shares.wait_for(store.head(), timeout=SHARES_FRESHNESS_TIMEOUT)
         with shares.read() as conn:
-            return share_years(conn, member_id)
+            return year in share_years(conn, member_id)
 
-    handlers = ContractsHandlers(store, clock, years_covered)
+    handlers = ContractsHandlers(store, clock, has_share, settings.server_secret())
     gateway = OutboxDimonaGateway(directory / "dimona_outbox.sqlite", clock)
     dimona = DimonaRelay(handlers, gateway, directory / "reactions.sqlite")
     expiry = QuoteExpirySweep(handlers, views, pending_quotes_due)

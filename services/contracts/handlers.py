@@ -7,13 +7,15 @@ stream and a retried command produces the same ids.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import re
-import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from services.contracts.domain import (
     MEMBER_STREAM_EVENTS,
@@ -27,15 +29,21 @@ from services.contracts.domain import (
     EncodePrestation,
     ExpenseLine,
     ExpireQuote,
+    Member,
     MemberCommand,
     MemberState,
     NoPrestation,
+    Prestation,
     PrestationCommand,
     PrestationNotFound,
     PrestationState,
     QuoteNotFound,
     RecordDimonaAnswer,
+    RegisterClient,
+    RegisterMember,
     RejectQuote,
+    ShareClient,
+    UnknownMember,
     client_decider,
     hash_acceptance_token,
     member_decider,
@@ -44,9 +52,8 @@ from services.contracts.domain import (
 )
 from shared.clock import Clock
 from shared.events.base import Context, DomainEvent, deterministic_id
-from shared.eventstore.codec import to_new_events
-from shared.eventstore.handling import MAX_ATTEMPTS, Handled, Loaded, handle, load
-from shared.eventstore.port import AppendRequest, AppendResult, EventStore, WrongExpectedVersion
+from shared.eventstore.handling import Handled, Loaded, Part, handle, handle_many, load
+from shared.eventstore.port import AppendResult, EventStore
 from shared.parameters import cooperative, parameters_on
 
 _PRESTATION_ID = re.compile(r"[0-9a-f]{32}")
@@ -81,14 +88,23 @@ def prestation_id_from(document_id: str, prefix: str) -> str | None:
 
 
 def next_declaration_id(state: PrestationState) -> str:
-    if isinstance(state, NoPrestation):
-        raise AssertionError("a declaration belongs to an existing prestation")
-    prestation = state.prestation
+    prestation = _existing(state)
     return f"D{prestation.prestation_id}-{len(prestation.declarations) + 1}"
 
 
-def new_id() -> str:
-    return uuid.uuid4().hex
+def creation_id(kind: str, context: Context) -> str:
+    """The id of what a request creates: derived from its Idempotency-Key when it has one, so
+    that a retry after a crash lands on what the first attempt made; random otherwise."""
+    if context.idempotency_key is None:
+        return uuid.uuid4().hex
+    return deterministic_id(kind, context.idempotency_key).hex
+
+
+def acceptance_token(secret: bytes, quote_id: str) -> str:
+    """The client's token for a quote: derived, never stored, so any answer can show it again
+    while the log keeps only its hash."""
+    digest = hmac.new(secret, f"acceptance-token:{quote_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode()
 
 
 @dataclass(frozen=True)
@@ -107,20 +123,28 @@ class PrestationDraft:
 class Encoded:
     prestation_id: str
     state: PrestationState
-    acceptance_token: str  # shown once, to the encoder: only its hash is stored
+    acceptance_token: str  # derived from the server secret: only its hash is stored
     result: AppendResult
+    version: int | None
+    replayed: bool = False  # a retry: the first attempt's answer
 
 
 class ContractsHandlers:
     """The contracts service's use cases. Facts from other contexts (shares) come from this
-    service's own projection, passed in as `share_years`."""
+    service's own projection, passed in as `has_share(member_id, year)`; `secret` derives the
+    clients' acceptance tokens."""
 
     def __init__(
-        self, store: EventStore, clock: Clock, share_years: Callable[[str], set[int]]
+        self,
+        store: EventStore,
+        clock: Clock,
+        has_share: Callable[[str, int], bool],
+        secret: bytes,
     ) -> None:
         self.store = store
         self.clock = clock
-        self.share_years = share_years
+        self.has_share = has_share
+        self.secret = secret
 
     # -- members and clients ---------------------------------------------------------------
 
@@ -152,6 +176,29 @@ class ContractsHandlers:
         expected = state.prestation.quote.acceptance_token_sha256
         return hmac.compare_digest(expected, hash_acceptance_token(token))
 
+    def register_member(self, details: Mapping[str, Any], context: Context) -> Handled[MemberState]:
+        member_id = creation_id("member", context)
+        command = RegisterMember(member_id=member_id, today=self.clock.today(), **details)
+        return self.on_member(member_id, command, context)
+
+    def register_client(
+        self, details: Mapping[str, Any], member_id: str | None, context: Context
+    ) -> Handled[ClientState]:
+        """`member_id`: the member whose client it is (None: the cooperative's register)."""
+        client_id = creation_id("client", context)
+        command = RegisterClient(
+            client_id=client_id, today=self.clock.today(), member_id=member_id, **details
+        )
+        return self.on_client(client_id, command, context)
+
+    def share_client(
+        self, client_id: str, member_id: str, context: Context
+    ) -> Handled[ClientState]:
+        if not isinstance(self.member(member_id).state, Member):
+            raise UnknownMember(f"no member {member_id}", field="member_id")
+        command = ShareClient(client_id=client_id, member_id=member_id, today=self.clock.today())
+        return self.on_client(client_id, command, context)
+
     def on_member(
         self,
         member_id: str,
@@ -176,26 +223,32 @@ class ContractsHandlers:
 
     # -- prestations -----------------------------------------------------------------------
 
-    def encode(self, draft: PrestationDraft, context: Context, prestation_id: str) -> Encoded:
-        """One atomic append: the prestation's documents, and the member's free use if any."""
-        token = secrets.token_urlsafe(24)
+    def encode(self, draft: PrestationDraft, context: Context, *, by_staff: bool) -> Encoded:
+        """One atomic append: the prestation's documents, and the member's free use if any.
+
+        A member encodes only with a client of its own (or shared with it); staff with any.
+        """
+        prestation_id = creation_id("prestation", context)
+        quote_id = quote_id_of(prestation_id)
+        token = acceptance_token(self.secret, quote_id)
         today = self.clock.today()
         parameters = parameters_on(_rules_day(draft.days, today))
-        for attempt in range(MAX_ATTEMPTS):
-            member = self.member(draft.member_id)
-            client = self.client(draft.client_id)
-            prestation = load(self.store, prestation_stream(prestation_id), prestation_decider)
+        share_this_year = self.has_share(draft.member_id, today.year)
+
+        def decide(loaded: Sequence[Loaded[Any]]) -> list[list[DomainEvent]]:
+            prestation, member, client = (part.state for part in loaded)
             command = EncodePrestation(
                 prestation_id=prestation_id,
-                quote_id=quote_id_of(prestation_id),
+                quote_id=quote_id,
                 contract_id=contract_id_of(prestation_id),
                 declaration_id=f"D{prestation_id}-1",
                 acceptance_token_sha256=hash_acceptance_token(token),
                 today=today,
                 member_id=draft.member_id,
-                member=member_facts(member.state, self.share_years(draft.member_id), today),
+                member=member_facts(member, {today.year} if share_this_year else (), today),
                 client_id=draft.client_id,
-                client_registered=isinstance(client.state, Client),
+                client_registered=isinstance(client, Client)
+                and (by_staff or client.usable_by(draft.member_id)),
                 description=draft.description,
                 days=draft.days,
                 amount_excl_vat_cents=draft.amount_excl_vat_cents,
@@ -205,19 +258,24 @@ class ContractsHandlers:
                 cooperative=cooperative(),
                 expenses=draft.expenses,
             )
-            events = list(prestation_decider.decide(command, prestation.state))
-            requests = _split_by_stream(events, prestation, member, context)
-            try:
-                result = self.store.append_many(requests)
-            except WrongExpectedVersion:
-                if attempt == MAX_ATTEMPTS - 1:
-                    raise
-                continue
-            state = prestation_decider.fold(
-                [e for e in events if not isinstance(e, MEMBER_STREAM_EVENTS)], prestation.state
-            )
-            return Encoded(prestation_id, state, token, result)
-        raise AssertionError("unreachable")  # pragma: no cover
+            # The client is read, never written: its list stays empty.
+            return [*_by_stream(prestation_decider.decide(command, prestation)), []]
+
+        handled, _, _ = handle_many(
+            self.store,
+            [
+                Part(prestation_stream(prestation_id), prestation_decider),
+                Part(member_stream(draft.member_id), member_decider),
+                Part(client_stream(draft.client_id), client_decider),
+            ],
+            decide,
+            context,
+        )
+        if handled.result is None:
+            raise RuntimeError("an encoding appends its documents or raises")
+        return Encoded(
+            prestation_id, handled.state, token, handled.result, handled.version, handled.replayed
+        )
 
     def on_prestation(
         self,
@@ -237,69 +295,100 @@ class ContractsHandlers:
             self.store, stream, prestation_decider, on_existing, context, if_match=if_match
         )
 
-    def on_quote(
+    def closing(
         self,
-        quote_id: str,
-        command: Callable[[str, PrestationState], PrestationCommand],
+        prestation_id: str,
+        command: Callable[[PrestationState, int | None], PrestationCommand],
         context: Context,
+        *,
+        if_match: int | None = None,
     ) -> Handled[PrestationState]:
-        """`command` gets the quote's prestation id and state; an unknown quote is a 404."""
+        """A command that may close the prestation: `command` gets its state and the year of
+        the free use it took (from the member stream), which closing it gives back, appended
+        atomically to the member stream with the version it was read at."""
+        member_id = _existing(self.prestation(prestation_id).state).member_id
+
+        def decide(loaded: Sequence[Loaded[Any]]) -> list[list[DomainEvent]]:
+            prestation, member = (part.state for part in loaded)
+            if isinstance(prestation, NoPrestation):
+                raise PrestationNotFound(f"no prestation {prestation_id}")
+            free_use = member.free_use_of(prestation_id) if isinstance(member, Member) else None
+            return _by_stream(prestation_decider.decide(command(prestation, free_use), prestation))
+
+        handled, _ = handle_many(
+            self.store,
+            [
+                Part(prestation_stream(prestation_id), prestation_decider),
+                Part(member_stream(member_id), member_decider),
+            ],
+            decide,
+            context,
+            if_match=if_match,
+        )
+        return handled
+
+    def _prestation_of_quote_id(self, quote_id: str) -> str:
         prestation_id = prestation_id_from(quote_id, "Q")
         if prestation_id is None:
             raise QuoteNotFound(f"no quote {quote_id}")
-        try:
-            return self.on_prestation(
-                prestation_id, lambda state: command(prestation_id, state), context
-            )
-        except PrestationNotFound:
-            raise QuoteNotFound(f"no quote {quote_id}") from None
+        return prestation_id
 
     def accept_quote(
         self, quote_id: str, token: str | None, by_ops: bool, context: Context
     ) -> Handled[PrestationState]:
         today = self.clock.today()
-        return self.on_quote(
-            quote_id,
-            lambda prestation_id, _: AcceptQuote(
-                prestation_id=prestation_id,
-                quote_id=quote_id,
-                accepted_by="ops" if by_ops and token is None else "client",
-                today=today,
-                presented_token_sha256=None if token is None else hash_acceptance_token(token),
-            ),
-            context,
-        )
+        prestation_id = self._prestation_of_quote_id(quote_id)
+        try:
+            return self.on_prestation(
+                prestation_id,
+                lambda _: AcceptQuote(
+                    prestation_id=prestation_id,
+                    quote_id=quote_id,
+                    accepted_by="ops" if by_ops and token is None else "client",
+                    today=today,
+                    presented_token_sha256=None if token is None else hash_acceptance_token(token),
+                ),
+                context,
+            )
+        except PrestationNotFound:
+            raise QuoteNotFound(f"no quote {quote_id}") from None
 
     def reject_quote(
         self, quote_id: str, token: str | None, by_ops: bool, reason: str | None, context: Context
     ) -> Handled[PrestationState]:
         today = self.clock.today()
-        return self.on_quote(
-            quote_id,
-            lambda prestation_id, state: RejectQuote(
-                prestation_id=prestation_id,
-                quote_id=quote_id,
-                rejected_by="ops" if by_ops and token is None else "client",
-                today=today,
-                declaration_id=next_declaration_id(state),
-                presented_token_sha256=None if token is None else hash_acceptance_token(token),
-                reason=reason,
-            ),
-            context,
-        )
+        prestation_id = self._prestation_of_quote_id(quote_id)
+        try:
+            return self.closing(
+                prestation_id,
+                lambda state, free_use: RejectQuote(
+                    prestation_id=prestation_id,
+                    quote_id=quote_id,
+                    rejected_by="ops" if by_ops and token is None else "client",
+                    today=today,
+                    declaration_id=next_declaration_id(state),
+                    presented_token_sha256=None if token is None else hash_acceptance_token(token),
+                    reason=reason,
+                    free_use_year=free_use,
+                ),
+                context,
+            )
+        except PrestationNotFound:
+            raise QuoteNotFound(f"no quote {quote_id}") from None
 
     def cancel(
         self, prestation_id: str, reason: str | None, context: Context, if_match: int | None
     ) -> Handled[PrestationState]:
         today = self.clock.today()
-        return self.on_prestation(
+        return self.closing(
             prestation_id,
-            lambda state: CancelPrestation(
+            lambda state, free_use: CancelPrestation(
                 prestation_id=prestation_id,
                 today=today,
                 declaration_id=next_declaration_id(state),
                 cancelled_by=context.actor,
                 reason=reason,
+                free_use_year=free_use,
             ),
             context,
             if_match=if_match,
@@ -329,12 +418,13 @@ class ContractsHandlers:
         )
 
     def expire(self, prestation_id: str, today: date, context: Context) -> Handled[PrestationState]:
-        return self.on_prestation(
+        return self.closing(
             prestation_id,
-            lambda state: ExpireQuote(
+            lambda state, free_use: ExpireQuote(
                 prestation_id=prestation_id,
                 today=today,
                 declaration_id=next_declaration_id(state),
+                free_use_year=free_use,
             ),
             context,
         )
@@ -351,27 +441,15 @@ def _rules_day(days: Sequence[Day], today: date) -> date:
     return max(min((day.date for day in days), default=today), today)
 
 
-def _split_by_stream(
-    events: list[DomainEvent],
-    prestation: Loaded[PrestationState],
-    member: Loaded[MemberState],
-    context: Context,
-) -> list[AppendRequest]:
-    """The member's free use goes to the member stream, expecting the version its count was
-    read at: two concurrent encodings cannot both take the last free use."""
-    own = [e for e in events if not isinstance(e, MEMBER_STREAM_EVENTS)]
-    members = [e for e in events if isinstance(e, MEMBER_STREAM_EVENTS)]
-    requests = [AppendRequest(prestation.stream, to_new_events(own, context), prestation.expected)]
-    if members:
-        requests.append(
-            AppendRequest(member.stream, to_new_events(members, context), member.expected)
-        )
-    return requests
+def _existing(state: PrestationState) -> Prestation:
+    if isinstance(state, NoPrestation):
+        raise PrestationNotFound("no such prestation")
+    return state.prestation
 
 
-def idempotent_prestation_id(principal_key_id: str, idempotency_key: str | None) -> str:
-    """With an Idempotency-Key, a retry after a crash lands on the same stream (and is refused
-    as already existing) instead of creating a second prestation."""
-    if idempotency_key is None:
-        return new_id()
-    return deterministic_id("prestation", principal_key_id, idempotency_key).hex
+def _by_stream(events: Sequence[DomainEvent]) -> list[list[DomainEvent]]:
+    """A prestation decision's events: those of the prestation stream, then the member's."""
+    return [
+        [e for e in events if not isinstance(e, MEMBER_STREAM_EVENTS)],
+        [e for e in events if isinstance(e, MEMBER_STREAM_EVENTS)],
+    ]

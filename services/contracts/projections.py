@@ -254,6 +254,18 @@ def page(
     return Page(items, next_cursor)
 
 
+def contracts_overlapping(first: date | None, last: date | None) -> tuple[str, tuple[object, ...]]:
+    """The clause of `page(…, extra=…)` keeping contracts that overlap [first, last]."""
+    clauses, params = ["1 = 1"], []
+    if first is not None:
+        clauses.append("last_day >= ?")
+        params.append(first.isoformat())
+    if last is not None:
+        clauses.append("first_day <= ?")
+        params.append(last.isoformat())
+    return " AND ".join(clauses), tuple(params)
+
+
 def pending_quotes_due(conn: sqlite3.Connection, today: date) -> list[str]:
     """Prestations whose quote still waits after its first day."""
     rows = conn.execute(

@@ -63,6 +63,16 @@ class ClientIn(_In):
     country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2, e.g. BE")
     vat_number: str | None = None
     address: str | None = None
+    member_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Staff only: the member whose client it is (default: the caller's member)",
+    )
+
+
+class ClientShareIn(_In):
+    member_id: str = Field(min_length=1, max_length=64)
 
 
 class ClientPatch(_In):

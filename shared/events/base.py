@@ -98,6 +98,9 @@ class Metadata(BaseModel):
     actor: str
     occurred_at: datetime
     schema_version: int = 1
+    # Set on the events of a request that carried an Idempotency-Key (see `Context`).
+    idempotency_key: str | None = None
+    request_digest: str | None = None
 
 
 class Envelope(NamedTuple):
@@ -123,12 +126,19 @@ class Context:
 
     The first event a request causes gets the request's correlation id as its causation id;
     reactions pass the event they react to as cause.
+
+    `idempotency_key` is a digest of who asked, what and with which `Idempotency-Key`, and
+    `request_digest` one of the request's body. Both travel in the metadata of the events the
+    request appends, so the log itself says which request made them: a retry finds its first
+    attempt's effect atomically with that effect, whatever crashed in between.
     """
 
     actor: str
     correlation_id: str
     causation_id: str
     occurred_at: datetime
+    idempotency_key: str | None = None
+    request_digest: str | None = None
 
     @classmethod
     def new(cls, actor: str, now: datetime | None = None) -> Context:

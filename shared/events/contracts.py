@@ -112,6 +112,18 @@ class FreePrestationUsed(DomainEvent):
     use_number: int
 
 
+@event
+class FreePrestationReturned(DomainEvent):
+    """Stream member-<member_id>. A prestation that will not be worked (cancelled, its quote
+    rejected or expired) gives back the free use it took, in the year it was taken."""
+
+    member_id: str
+    prestation_id: str
+    year: int
+    reason: Literal["prestation-cancelled", "quote-rejected", "quote-expired"]
+    returned_on: dt.date
+
+
 # --- client-<client_id> ------------------------------------------------------------------------
 
 
@@ -126,6 +138,18 @@ class ClientRegistered(DomainEvent):
     vat_number: str | None
     address: str | None
     registered_on: dt.date
+    # The member whose client it is (a member registered it, or staff did for that member);
+    # None for a client of the cooperative's own register, which only staff use.
+    member_id: str | None = None
+
+
+@event
+class ClientSharedWithMember(DomainEvent):
+    """Stream client-<client_id>. Staff let another member invoice this client too."""
+
+    client_id: str
+    member_id: str
+    shared_on: dt.date
 
 
 @event

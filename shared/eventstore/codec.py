@@ -38,6 +38,9 @@ def to_new_event(
         "occurred_at": context.occurred_at.isoformat(),
         "schema_version": str(type(domain_event).schema_version),
     }
+    if context.idempotency_key is not None:
+        metadata["idempotency_key"] = context.idempotency_key
+        metadata["request_digest"] = context.request_digest or ""
     return NewEvent(
         id=event_id or new_event_id(),
         type=domain_event.event_type(),

@@ -1,20 +1,29 @@
-"""Command handling: load a stream, fold it, decide, append with the expected version.
+"""Command handling: load streams, fold them, decide, append with the expected versions.
 
-A concurrent writer makes the append fail with WrongExpectedVersion; the handler then reloads
-and decides again, a bounded number of times, so no update is ever lost or applied twice.
+One decision may span several streams (a prestation and its member's free uses; later an
+invoice and its numbering stream): every stream it touches is appended atomically, each with
+the version it was read at. A concurrent writer makes the append fail with
+WrongExpectedVersion; the handler then reloads and decides again, a bounded number of times,
+so no update is ever lost or applied twice.
+
+A request with an `Idempotency-Key` marks the events it appends (`Context.idempotency_key`).
+Before deciding, the handler looks for that mark in the streams it loaded: when the first
+attempt's append landed (even if its answer was lost in a crash), the retry gets what the first
+attempt made, folded up to its last event, instead of a second effect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from shared.decider import Decider, DomainError
 from shared.events.base import Context, DomainEvent, Envelope
 from shared.eventstore.codec import decode, to_new_events
 from shared.eventstore.port import (
     NO_STREAM,
+    AppendRequest,
     AppendResult,
     EventStore,
     ExpectedVersion,
@@ -54,6 +63,7 @@ class Handled(Generic[S]):
     state: S
     result: AppendResult | None  # None: the command changed nothing
     version: int | None  # the stream's version now (None: it still does not exist)
+    replayed: bool = False  # the request had been handled before: this is its first answer
 
     @property
     def position(self) -> int | None:
@@ -67,6 +77,82 @@ class PreconditionFailed(DomainError):
     status = 412
 
 
+class IdempotencyKeyReused(DomainError):
+    """The same Idempotency-Key came back with another request body."""
+
+    code = "idempotency-key-reused"
+    status = 422
+
+
+@dataclass(frozen=True)
+class Part(Generic[S]):
+    """One stream a decision reads and may append to, with the decider that folds it."""
+
+    stream: str
+    decider: Decider[Any, S]
+
+
+Decision = Callable[[Sequence[Loaded[Any]]], Sequence[Sequence[DomainEvent]]]
+
+
+def handle_many(
+    store: EventStore,
+    parts: Sequence[Part[Any]],
+    decide: Decision,
+    context: Context,
+    *,
+    if_match: int | None = None,
+    attempts: int = MAX_ATTEMPTS,
+) -> list[Handled[Any]]:
+    """Load every part's stream, `decide(loaded)` the events of each (one list per part, in
+    order), and append them all atomically, each stream expecting the version it was read at.
+
+    `if_match` is the version the caller read of the first part's stream: any other version is
+    the caller's to resolve (PreconditionFailed, or the store's conflict when the stream moves
+    between this load and the append), never retried here.
+    """
+    for attempt in range(attempts):
+        loaded = [load(store, part.stream, part.decider) for part in parts]
+        replay = _replay(parts, loaded, context)
+        if replay is not None:
+            return replay
+        if if_match is not None and loaded[0].version != if_match:
+            raise PreconditionFailed(
+                f"{loaded[0].stream} is at version {loaded[0].version}, not {if_match}",
+                field="If-Match",
+            )
+        decided = [list(events) for events in decide(loaded)]
+        if len(decided) != len(parts):
+            raise ValueError(f"a decision over {len(parts)} streams gave {len(decided)} lists")
+        requests = [
+            AppendRequest(current.stream, to_new_events(events, context), current.expected)
+            for current, events in zip(loaded, decided, strict=True)
+            if events
+        ]
+        if not requests:
+            return [Handled([], current.state, None, current.version) for current in loaded]
+        try:
+            if len(requests) == 1:
+                only = requests[0]
+                result = store.append(only.stream, only.events, only.expected)
+            else:
+                result = store.append_many(requests)
+        except WrongExpectedVersion:
+            if if_match is not None or attempt == attempts - 1:
+                raise
+            continue
+        return [
+            Handled(
+                events,
+                part.decider.fold(events, current.state),
+                result if events else None,
+                result.versions.get(current.stream, current.version),
+            )
+            for part, current, events in zip(parts, loaded, decided, strict=True)
+        ]
+    raise RuntimeError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+
 def handle(
     store: EventStore,
     stream: str,
@@ -77,29 +163,63 @@ def handle(
     if_match: int | None = None,
     attempts: int = MAX_ATTEMPTS,
 ) -> Handled[S]:
-    """Decide `command` on `stream` and append what it produces.
+    """Decide `command` on one stream and append what it produces.
 
     `command` may be a function of the current state, rebuilt on each attempt (for commands
-    that carry facts read from elsewhere). With `if_match`, the caller decided on that version
-    of the stream: any other version is its to resolve (PreconditionFailed, or the store's
-    conflict when the stream moves between this load and the append), never retried here.
+    that carry facts read from elsewhere).
     """
-    for attempt in range(attempts):
-        loaded = load(store, stream, decider)
-        if if_match is not None and loaded.version != if_match:
-            raise PreconditionFailed(
-                f"{stream} is at version {loaded.version}, not {if_match}", field="If-Match"
-            )
-        concrete = command(loaded.state) if callable(command) else command
-        events = list(decider.decide(concrete, loaded.state))
-        state = decider.fold(events, loaded.state)
-        if not events:
-            return Handled(events, state, None, loaded.version)
-        try:
-            result = store.append(stream, to_new_events(events, context), loaded.expected)
-        except WrongExpectedVersion:
-            if if_match is not None or attempt == attempts - 1:
-                raise
+
+    def decide(loaded: Sequence[Loaded[Any]]) -> list[Sequence[DomainEvent]]:
+        state: S = loaded[0].state
+        concrete = command(state) if callable(command) else command
+        return [decider.decide(concrete, state)]
+
+    (handled,) = handle_many(
+        store, [Part(stream, decider)], decide, context, if_match=if_match, attempts=attempts
+    )
+    return handled
+
+
+def _replay(
+    parts: Sequence[Part[Any]], loaded: Sequence[Loaded[Any]], context: Context
+) -> list[Handled[Any]] | None:
+    """What the first attempt of this request made, when its events are in the streams."""
+    key = context.idempotency_key
+    if key is None:
+        return None
+    marked = [
+        [i for i, e in enumerate(current.envelopes) if e.metadata.idempotency_key == key]
+        for current in loaded
+    ]
+    if not any(marked):
+        return None
+    digests = {
+        current.envelopes[i].metadata.request_digest
+        for current, indexes in zip(loaded, marked, strict=True)
+        for i in indexes
+    }
+    if digests != {context.request_digest}:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used with a different request body", field="Idempotency-Key"
+        )
+    position = max(
+        current.envelopes[indexes[-1]].position
+        for current, indexes in zip(loaded, marked, strict=True)
+        if indexes
+    )
+    versions = {
+        current.stream: current.envelopes[indexes[-1]].version
+        for current, indexes in zip(loaded, marked, strict=True)
+        if indexes
+    }
+    result = AppendResult(position, versions)
+    replayed: list[Handled[Any]] = []
+    for part, current, indexes in zip(parts, loaded, marked, strict=True):
+        if not indexes:
+            replayed.append(Handled([], current.state, None, current.version, replayed=True))
             continue
-        return Handled(events, state, result, result.versions[stream])
-    raise AssertionError("unreachable")  # pragma: no cover
+        until = current.envelopes[: indexes[-1] + 1]
+        state = part.decider.fold(e.event for e in until)
+        events = [current.envelopes[i].event for i in indexes]
+        replayed.append(Handled(events, state, result, until[-1].version, replayed=True))
+    return replayed

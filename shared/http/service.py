@@ -1,17 +1,22 @@
 """The app factory every service uses: errors, logs, metrics, keys, idempotency, health.
 
+Idempotency lives in the event log itself: `ContextDep` gives every command of a POST with an
+`Idempotency-Key` a digest of the caller, the request and the key, which its events carry
+(`shared.eventstore.handling`).
+
 A service's `create_app` opens what it needs (store, projection runners) and hands it here;
 routers read it back through the typed dependencies below.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
@@ -19,10 +24,10 @@ from shared.clock import Clock, clock_from_settings
 from shared.events.base import Context
 from shared.eventstore.port import EventStore
 from shared.http.auth import BEARER, KeyRing, PrincipalDep
-from shared.http.idempotency import IdempotencyMiddleware
 from shared.http.observability import Metrics, ObservabilityMiddleware, metrics_endpoint
 from shared.http.problems import (
     PROBLEM_RESPONSES,
+    ProblemError,
     install_problem_handlers,
     problems_as_problem_json,
 )
@@ -106,8 +111,6 @@ def create_service_app(
         setattr(app.state, name, value)
 
     install_problem_handlers(app)
-    # Starlette runs the last added middleware first: logs and metrics see replays too.
-    app.add_middleware(IdempotencyMiddleware, db_path=settings.http_db_path)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
 
     app.include_router(_operations_router())
@@ -213,10 +216,56 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 KeyRingDep = Annotated[KeyRing, Depends(_keyring)]
 
 
-def _context(request: Request, principal: PrincipalDep, clock: ClockDep) -> Context:
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+def _idempotency_key(request: Request, caller: str) -> str | None:
+    """A digest of who asks, what, and with which key: requests differing in any of these are
+    different requests. Only a POST carries one."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None or request.method != "POST":
+        return None
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise ProblemError(
+            400,
+            "invalid-idempotency-key",
+            "Invalid Idempotency-Key",
+            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters",
+            field=IDEMPOTENCY_HEADER,
+        )
+    scope = "\n".join((caller, request.method, request.url.path, key))
+    return hashlib.sha256(scope.encode()).hexdigest()
+
+
+async def request_context(request: Request, actor: str, caller: str, clock: Clock) -> Context:
+    """The context of a command this request asks for. `caller` scopes its Idempotency-Key:
+    a key id, or whatever identifies a caller without one (a quote's client)."""
     # The request id correlates every event this request causes with its log lines.
     request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
-    return Context(principal.actor, request_id, request_id, clock.now())
+    idempotency_key = _idempotency_key(request, caller)
+    digest = None
+    if idempotency_key is not None:
+        digest = hashlib.sha256(await request.body()).hexdigest()
+    return Context(actor, request_id, request_id, clock.now(), idempotency_key, digest)
+
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        description="On a POST: a retry with the same key and body gets the first answer, "
+        "never a second effect (1 to 255 printable ASCII characters)",
+    ),
+]
+
+
+async def _context(
+    request: Request,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    idempotency_key: IdempotencyKeyHeader = None,  # read by request_context; here for the docs
+) -> Context:
+    return await request_context(request, principal.actor, principal.key_id, clock)
 
 
 ContextDep = Annotated[Context, Depends(_context)]

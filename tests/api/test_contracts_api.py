@@ -899,8 +899,9 @@ class TestMemberKeys:
 
         assert item_ids(page, "contract_id") == [quoted["employment_contract"]["contract_id"]]
 
-    def test_a_member_encodes_for_itself(self, api: Api, member: Json, client: Json) -> None:
+    def test_a_member_encodes_for_itself(self, api: Api, member: Json) -> None:
         key = api.member_key(member["member_id"])
+        client = api.post("/v1/clients", api.client_body(), key=key, status=201)
 
         body = api.encode(*ids(member, client), key=key)
 
@@ -1063,6 +1064,7 @@ CONTRACTS_PATHS = {
     "/v1/members/{member_id}": {"get", "patch"},
     "/v1/clients": {"get", "post"},
     "/v1/clients/{client_id}": {"get", "patch"},
+    "/v1/clients/{client_id}/members": {"post"},
     "/v1/prestations": {"get", "post"},
     "/v1/prestations/{prestation_id}": {"get"},
     "/v1/prestations/{prestation_id}/cancel": {"post"},

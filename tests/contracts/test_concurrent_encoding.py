@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from services.contracts.domain import Day, RegisterClient, RegisterMember, ShareRequired
-from services.contracts.handlers import ContractsHandlers, PrestationDraft, new_id
+from services.contracts.domain import Day, ShareRequired
+from services.contracts.handlers import ContractsHandlers, PrestationDraft
 from shared.clock import SimulatedClock
 from shared.events.base import Context
 from shared.eventstore.sqlite import SQLiteEventStore
@@ -21,17 +21,17 @@ def test_eight_concurrent_encodings_take_the_one_free_use_left_once(tmp_path: Pa
     clock = SimulatedClock(store)
     context = Context.new("test")
     clock.set_today(TODAY, context)
-    handlers = ContractsHandlers(store, clock, share_years=lambda member_id: set())
-    member_id, client_id = new_id(), new_id()
-    handlers.on_member(
-        member_id,
-        RegisterMember(member_id, "Ada", "Peeters", "ada@example.be", "85073003328",
-                       "BE71096123456769", "F", TODAY),
+    handlers = ContractsHandlers(store, clock, has_share=lambda member, year: False, secret=b"s")
+    member = handlers.register_member(
+        {"first_name": "Ada", "last_name": "Peeters", "email": "ada@example.be",
+         "niss": "85073003328", "iban": "BE71096123456769", "gender": "F"},
         context,
     )  # fmt: skip
-    handlers.on_client(
-        client_id, RegisterClient(client_id, "Théâtre", "t@example.be", "BE", TODAY), context
+    member_id = member.events[0].member_id  # type: ignore[attr-defined]
+    client = handlers.register_client(
+        {"name": "Théâtre", "email": "t@example.be", "country": "BE"}, member_id, context
     )
+    client_id = client.events[0].client_id  # type: ignore[attr-defined]
     draft = PrestationDraft(
         member_id=member_id,
         client_id=client_id,
@@ -42,14 +42,14 @@ def test_eight_concurrent_encodings_take_the_one_free_use_left_once(tmp_path: Pa
         withholding_rate="22",
     )
     for _ in range(2):
-        handlers.encode(draft, context, new_id())
+        handlers.encode(draft, context, by_staff=False)
     start = threading.Barrier(8)
     outcomes: list[str] = []
 
     def encode() -> None:
         start.wait()
         try:
-            handlers.encode(draft, context, new_id())
+            handlers.encode(draft, context, by_staff=False)
             outcomes.append("encoded")
         except ShareRequired:
             outcomes.append("share-required")
@@ -61,8 +61,8 @@ def test_eight_concurrent_encodings_take_the_one_free_use_left_once(tmp_path: Pa
         thread.join()
 
     assert sorted(outcomes) == ["encoded"] + ["share-required"] * 7
-    member = handlers.member(member_id).state
-    assert member.free_prestations_used(2026) == 3  # type: ignore[union-attr]
+    state = handlers.member(member_id).state
+    assert state.free_prestations_used(2026) == 3  # type: ignore[union-attr]
     prestations = {e.stream for e in store.read_all() if e.type == "PrestationEncoded"}
     assert len(prestations) == 3
     store.close()

@@ -19,7 +19,6 @@ def test_defaults_in_development_generate_an_admin_key() -> None:
         "mon-sat",
     )
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert settings.http_db_path == Path("data") / "http.sqlite"
 
 
 def test_generated_keys_differ_between_starts() -> None:
@@ -36,8 +35,10 @@ def test_values_from_the_environment() -> None:
             "COOP_HOST": "0.0.0.0",
             "COOP_PORT": "9000",
             "COOP_WORKING_DAYS": "mon-fri",
+            "COOP_SECRET": STRONG_KEY[::-1],
         }
     )
+    assert settings.server_secret() == STRONG_KEY[::-1].encode()
     assert settings.event_store == "/srv/coop/events.sqlite"
     assert not settings.admin_key_generated and settings.admin_key == STRONG_KEY
     assert (settings.clock, settings.env, settings.port, settings.working_days) == (
@@ -82,7 +83,9 @@ def test_invalid_values_name_their_variable(variable: str, value: str) -> None:
 
 @pytest.mark.parametrize("key", [None, "short-but-not-a-placeholder", "changeme", "CHANGEME"])
 def test_production_refuses_missing_short_or_placeholder_admin_keys(key: str | None) -> None:
-    env = {"COOP_ENV": "production"} | ({} if key is None else {"COOP_ADMIN_KEY": key})
+    env = {"COOP_ENV": "production", "COOP_SECRET": STRONG_KEY} | (
+        {} if key is None else {"COOP_ADMIN_KEY": key}
+    )
     with pytest.raises(SettingsError) as raised:
         Settings.from_env(env)
     assert raised.value.variable == "COOP_ADMIN_KEY"
@@ -102,3 +105,17 @@ def test_settings_are_frozen() -> None:
     settings = Settings.from_env({})
     with pytest.raises(FrozenInstanceError):
         settings.port = 1  # type: ignore[misc]
+
+
+def test_production_refuses_a_missing_or_short_secret() -> None:
+    base = {"COOP_ENV": "production", "COOP_ADMIN_KEY": STRONG_KEY}
+    for env in (base, base | {"COOP_SECRET": "short"}):
+        with pytest.raises(SettingsError, match="COOP_SECRET"):
+            Settings.from_env(env)
+
+
+def test_the_development_secret_is_kept_in_the_data_directory(tmp_path: Path) -> None:
+    first = Settings.from_env({"COOP_DATA_DIR": str(tmp_path)}).server_secret()
+    again = Settings.from_env({"COOP_DATA_DIR": str(tmp_path)}).server_secret()
+    assert first == again and len(first) == 64
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600

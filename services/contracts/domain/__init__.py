@@ -7,13 +7,15 @@ evolve); `errors` holds the refusals. This package hands on what the handlers ne
 
 Streams and events:
 - `member_decider` on `member-<member_id>`: MemberRegistered, MemberDetailsCorrected; its state
-  also folds FreePrestationUsed, which `prestation_decider` decides.
-- `client_decider` on `client-<client_id>`: ClientRegistered, ClientDetailsCorrected.
+  also folds FreePrestationUsed and FreePrestationReturned, which `prestation_decider` decides.
+- `client_decider` on `client-<client_id>`: ClientRegistered, ClientSharedWithMember,
+  ClientDetailsCorrected.
 - `prestation_decider` on `prestation-<prestation_id>`: everything else. EncodePrestation emits,
-  in order, [FreePrestationUsed] (only for a member without a share this year: append it to
-  `member-<member_id>` with the member stream's expected version), PrestationEncoded,
-  QuoteIssued, EmploymentContractDrawnUp, DimonaDeclared (all to `prestation-<id>`);
-  `MEMBER_STREAM_EVENTS` names the ones that go to the member stream.
+  in order, [FreePrestationUsed] (only for a member without a share this year), PrestationEncoded,
+  QuoteIssued, EmploymentContractDrawnUp, DimonaDeclared; closing a prestation that took a free
+  use emits FreePrestationReturned. `MEMBER_STREAM_EVENTS` names the events that go to the
+  member stream, appended atomically with the prestation stream and expecting the member
+  version the decision read: two concurrent encodings cannot both take the last free use.
 
 Representation: money in int cents; hours as `Decimal` with at most 2 places; rates in
 commands and events as the percentage strings people type ("21", "17.15").
@@ -28,6 +30,7 @@ from services.contracts.domain.client import (
     CorrectClientDetails,
     NoClient,
     RegisterClient,
+    ShareClient,
     client_decider,
     decide_client,
     evolve_client,
@@ -159,6 +162,7 @@ __all__ = [
     "RegisterClient",
     "RegisterMember",
     "RejectQuote",
+    "ShareClient",
     "ShareRequired",
     "StartInPast",
     "UnknownClient",

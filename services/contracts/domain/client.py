@@ -22,6 +22,7 @@ from shared.events.base import DomainEvent
 from shared.events.contracts import (
     ClientDetailsCorrected,
     ClientRegistered,
+    ClientSharedWithMember,
 )
 
 
@@ -34,6 +35,7 @@ class RegisterClient:
     today: dt.date
     vat_number: str | None = None
     address: str | None = None
+    member_id: str | None = None  # whose client it is; None: the cooperative's own register
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,16 @@ class CorrectClientDetails:
     address: str | None = None
 
 
-ClientCommand = RegisterClient | CorrectClientDetails
+@dataclass(frozen=True)
+class ShareClient:
+    """Let `member_id` invoice this client too. Sharing it again changes nothing."""
+
+    client_id: str
+    member_id: str
+    today: dt.date
+
+
+ClientCommand = RegisterClient | CorrectClientDetails | ShareClient
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,10 @@ class Client:
     vat_number: str | None
     address: str | None
     registered_on: dt.date
+    members: frozenset[str] = frozenset()  # the members who may see and invoice it
+
+    def usable_by(self, member_id: str) -> bool:
+        return member_id in self.members
 
 
 ClientState = NoClient | Client
@@ -93,6 +108,7 @@ def _register_client(command: RegisterClient, state: ClientState) -> list[Domain
             ),
             address=optional_text(command.address),
             registered_on=command.today,
+            member_id=command.member_id,
         )
     ]
 
@@ -120,12 +136,26 @@ def _correct_client(command: CorrectClientDetails, state: ClientState) -> list[D
     ]
 
 
+def _share_client(command: ShareClient, state: ClientState) -> list[DomainEvent]:
+    if not isinstance(state, Client):
+        raise ClientNotFound(f"no client {command.client_id}")
+    if state.usable_by(command.member_id):
+        return []
+    return [
+        ClientSharedWithMember(
+            client_id=state.client_id, member_id=command.member_id, shared_on=command.today
+        )
+    ]
+
+
 def decide_client(command: ClientCommand, state: ClientState) -> Sequence[DomainEvent]:
     match command:
         case RegisterClient():
             return _register_client(command, state)
         case CorrectClientDetails():
             return _correct_client(command, state)
+        case ShareClient():
+            return _share_client(command, state)
         case _:
             assert_never(command)
 
@@ -133,7 +163,10 @@ def decide_client(command: ClientCommand, state: ClientState) -> Sequence[Domain
 def evolve_client(state: ClientState, event: DomainEvent) -> ClientState:
     match event:
         case ClientRegistered():
-            return Client(**event.model_dump())
+            members = frozenset() if event.member_id is None else frozenset({event.member_id})
+            return Client(**event.model_dump(exclude={"member_id"}), members=members)
+        case ClientSharedWithMember() if isinstance(state, Client):
+            return dataclasses.replace(state, members=state.members | {event.member_id})
         case ClientDetailsCorrected() if isinstance(state, Client):
             corrected = event.model_dump(exclude={"client_id", "corrected_on"}, exclude_none=True)
             return dataclasses.replace(state, **corrected)

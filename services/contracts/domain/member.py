@@ -20,6 +20,7 @@ from services.contracts.domain.errors import InvalidDetails, MemberAlreadyRegist
 from shared.decider import Decider
 from shared.events.base import DomainEvent
 from shared.events.contracts import (
+    FreePrestationReturned,
     FreePrestationUsed,
     Gender,
     MemberDetailsCorrected,
@@ -79,14 +80,19 @@ class Member:
     gender: Gender
     address: str | None
     registered_on: dt.date
-    free_uses_by_year: Mapping[int, int] = field(default_factory=dict)
+    # The prestations that took one of the free uses, and the year each was taken in.
+    free_uses: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
     def free_prestations_used(self, year: int) -> int:
-        return self.free_uses_by_year.get(year, 0)
+        return sum(1 for taken_in in self.free_uses.values() if taken_in == year)
+
+    def free_use_of(self, prestation_id: str) -> int | None:
+        """The year in which `prestation_id` took a free use, if it took one."""
+        return self.free_uses.get(prestation_id)
 
 
 MemberState = NoMember | Member
@@ -171,8 +177,11 @@ def evolve_member(state: MemberState, event: DomainEvent) -> MemberState:
             corrected = event.model_dump(exclude={"member_id", "corrected_on"}, exclude_none=True)
             return dataclasses.replace(state, **corrected)
         case FreePrestationUsed() if isinstance(state, Member):
-            uses = {**state.free_uses_by_year, event.year: event.use_number}
-            return dataclasses.replace(state, free_uses_by_year=uses)
+            uses = {**state.free_uses, event.prestation_id: event.year}
+            return dataclasses.replace(state, free_uses=uses)
+        case FreePrestationReturned() if isinstance(state, Member):
+            uses = {p: year for p, year in state.free_uses.items() if p != event.prestation_id}
+            return dataclasses.replace(state, free_uses=uses)
         case _:
             return state
 

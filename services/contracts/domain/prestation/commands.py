@@ -79,6 +79,9 @@ class RejectQuote:
     declaration_id: str  # for the DIMONA CANCEL
     presented_token_sha256: str | None = None
     reason: str | None = None
+    # The year of the free use this prestation took (read on the member stream), if it took one:
+    # closing the prestation gives it back.
+    free_use_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,9 @@ class ExpireQuote:
     prestation_id: str
     today: dt.date
     declaration_id: str  # for the DIMONA CANCEL
+    # The year of the free use this prestation took (read on the member stream), if it took one:
+    # closing the prestation gives it back.
+    free_use_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,9 @@ class CancelPrestation:
     declaration_id: str  # for the DIMONA CANCEL
     cancelled_by: str
     reason: str | None = None
+    # The year of the free use this prestation took (read on the member stream), if it took one:
+    # closing the prestation gives it back.
+    free_use_year: int | None = None
 
 
 @dataclass(frozen=True)

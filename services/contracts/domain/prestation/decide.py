@@ -61,6 +61,7 @@ from shared.events.contracts import (
     EmploymentContractAmended,
     EmploymentContractCancelled,
     EmploymentContractDrawnUp,
+    FreePrestationReturned,
     FreePrestationUsed,
     PrestationAmended,
     PrestationCancelled,
@@ -73,7 +74,7 @@ from shared.events.contracts import (
 
 # These events of a prestation's decisions go to the member stream, appended atomically with
 # the prestation's and expecting the member version the decision read.
-MEMBER_STREAM_EVENTS: tuple[type[DomainEvent], ...] = (FreePrestationUsed,)
+MEMBER_STREAM_EVENTS: tuple[type[DomainEvent], ...] = (FreePrestationUsed, FreePrestationReturned)
 
 
 def _encode(command: EncodePrestation, state: PrestationState) -> list[DomainEvent]:
@@ -237,6 +238,26 @@ def _contract_cancelled(
     )
 
 
+def _free_use_returned(
+    prestation: Prestation,
+    year: int | None,
+    reason: Literal["prestation-cancelled", "quote-rejected", "quote-expired"],
+    today: dt.date,
+) -> list[DomainEvent]:
+    """The work will not happen: the free use it took, if any, is the member's again."""
+    if year is None:
+        return []
+    return [
+        FreePrestationReturned(
+            member_id=prestation.member_id,
+            prestation_id=prestation.prestation_id,
+            year=year,
+            reason=reason,
+            returned_on=today,
+        )
+    ]
+
+
 def _reject(command: RejectQuote, state: PrestationState) -> list[DomainEvent]:
     prestation = _existing(state, command.prestation_id)
     _check_quote(prestation, command.quote_id, command.rejected_by, command.presented_token_sha256)
@@ -251,6 +272,7 @@ def _reject(command: RejectQuote, state: PrestationState) -> list[DomainEvent]:
         ),
         _contract_cancelled(prestation, "quote-rejected", command.today),
         *dimona_cancel(prestation, command.declaration_id, command.today),
+        *_free_use_returned(prestation, command.free_use_year, "quote-rejected", command.today),
     ]
 
 
@@ -268,6 +290,7 @@ def _expire(command: ExpireQuote, state: PrestationState) -> list[DomainEvent]:
         ),
         _contract_cancelled(prestation, "quote-expired", command.today),
         *dimona_cancel(prestation, command.declaration_id, command.today),
+        *_free_use_returned(prestation, command.free_use_year, "quote-expired", command.today),
     ]
 
 
@@ -296,6 +319,9 @@ def _cancel(command: CancelPrestation, state: PrestationState) -> list[DomainEve
         ),
         _contract_cancelled(prestation, "prestation-cancelled", command.today),
         *dimona_cancel(prestation, command.declaration_id, command.today),
+        *_free_use_returned(
+            prestation, command.free_use_year, "prestation-cancelled", command.today
+        ),
     ]
 
 
