@@ -51,8 +51,7 @@ class SharesHeld:
 
     def apply(self, conn: sqlite3.Connection, envelope: Envelope) -> None:
         event = envelope.event
-        assert isinstance(event, ShareBought)
-        if event.category == "A":
+        if isinstance(event, ShareBought) and event.category == "A":
             conn.execute(
                 "INSERT OR IGNORE INTO share_years VALUES (?, ?)", (event.member_id, event.year)
             )

@@ -24,7 +24,8 @@ from services.contracts.domain import (
     QuoteStillValid,
     RecordDimonaAnswer,
 )
-from services.contracts.handlers import ContractsHandlers, prestation_id_from
+from services.contracts.handlers import ContractsHandlers
+from services.contracts.ids import prestation_id_from
 from shared.events.base import Context, Envelope
 from shared.events.contracts import DimonaDeclared
 from shared.eventstore.projections import ProjectionRunner
@@ -60,7 +61,8 @@ class DimonaRelay:
 
     def submit(self, envelope: Envelope) -> None:
         declared = envelope.event
-        assert isinstance(declared, DimonaDeclared)
+        if not isinstance(declared, DimonaDeclared):
+            return  # the subscription's filter lets nothing else through
         payload = declared.payload
         if declared.kind != "IN" and declared.refers_to_declaration_id is not None:
             referred = self._declaration(declared.prestation_id, declared.refers_to_declaration_id)

@@ -7,21 +7,18 @@ import hmac
 from collections.abc import Sequence
 from typing import Literal, assert_never
 
-from services.contracts.domain.checks import optional_text, required_text
+from services.contracts.domain.checks import optional_text
 from services.contracts.domain.errors import (
     AlreadyStarted,
     DeclarationNotFound,
     DimonaAlreadyAnswered,
     InvalidAcceptanceToken,
-    PrestationAlreadyExists,
     PrestationClosed,
     PrestationNotFound,
     QuoteNoLongerValid,
     QuoteNotFound,
     QuoteNotPending,
     QuoteStillValid,
-    UnknownClient,
-    UnknownMember,
 )
 from services.contracts.domain.prestation.commands import (
     AcceptQuote,
@@ -37,13 +34,12 @@ from services.contracts.domain.prestation.commands import (
 from services.contracts.domain.prestation.declarations import (
     dimona_cancel,
     dimona_change,
-    dimona_in,
 )
+from services.contracts.domain.prestation.encode import encode
 from services.contracts.domain.prestation.rules import (
     checked_money,
     encoding_terms,
     estimate_of,
-    free_use_of,
 )
 from services.contracts.domain.prestation.state import (
     Accepted,
@@ -60,108 +56,18 @@ from shared.events.contracts import (
     DimonaRefused,
     EmploymentContractAmended,
     EmploymentContractCancelled,
-    EmploymentContractDrawnUp,
     FreePrestationReturned,
     FreePrestationUsed,
     PrestationAmended,
     PrestationCancelled,
-    PrestationEncoded,
     QuoteAccepted,
     QuoteExpired,
-    QuoteIssued,
     QuoteRejected,
 )
 
 # These events of a prestation's decisions go to the member stream, appended atomically with
 # the prestation's and expecting the member version the decision read.
 MEMBER_STREAM_EVENTS: tuple[type[DomainEvent], ...] = (FreePrestationUsed, FreePrestationReturned)
-
-
-def _encode(command: EncodePrestation, state: PrestationState) -> list[DomainEvent]:
-    if not isinstance(state, NoPrestation):
-        raise PrestationAlreadyExists(f"prestation {command.prestation_id} already exists")
-    member = command.member
-    if member is None:
-        raise UnknownMember(f"no member {command.member_id}", field="member_id")
-    if not command.client_registered:
-        raise UnknownClient(f"no client {command.client_id}", field="client_id")
-    description = required_text(command.description, "description")
-    params = command.parameters
-    money = checked_money(
-        command.amount_excl_vat_cents,
-        command.vat_rate,
-        command.withholding_rate,
-        command.expenses,
-        params,
-    )
-    terms = encoding_terms(
-        command.days, command.today, command.amount_excl_vat_cents, money, params
-    )
-    free_use = free_use_of(command, member)
-    breakdown = terms.breakdown
-    first_day, last_day = terms.days[0].date, terms.days[-1].date
-    return [
-        *free_use,
-        PrestationEncoded(
-            prestation_id=command.prestation_id,
-            member_id=command.member_id,
-            client_id=command.client_id,
-            quote_id=command.quote_id,
-            contract_id=command.contract_id,
-            description=description,
-            days=terms.days,
-            first_day=first_day,
-            last_day=last_day,
-            amount_excl_vat_cents=command.amount_excl_vat_cents,
-            vat_rate=money.vat_rate,
-            vat_cents=breakdown.vat_cents,
-            total_cents=breakdown.total_cents,
-            expenses=money.expenses,
-            expenses_cents=money.expenses_cents,
-            withholding_rate=money.withholding_rate,
-            encoded_on=command.today,
-        ),
-        QuoteIssued(
-            quote_id=command.quote_id,
-            prestation_id=command.prestation_id,
-            member_id=command.member_id,
-            client_id=command.client_id,
-            description=description,
-            days=terms.days,
-            amount_excl_vat_cents=command.amount_excl_vat_cents,
-            vat_rate=money.vat_rate,
-            vat_cents=breakdown.vat_cents,
-            total_cents=breakdown.total_cents,
-            payment_term_days=params.payment_term_days,
-            valid_until=first_day,
-            acceptance_token_sha256=command.acceptance_token_sha256,
-            issued_on=command.today,
-        ),
-        EmploymentContractDrawnUp(
-            contract_id=command.contract_id,
-            prestation_id=command.prestation_id,
-            member_id=command.member_id,
-            niss=member.niss,
-            description=description,
-            days=terms.contract_days,
-            less_than_a_day=terms.less_than_a_day,
-            gross_per_day_cents=terms.gross_per_day_cents,
-            daily_minimum_cents=params.daily_minimum_cents,
-            hourly_minimum=params.hourly_minimum,
-            withholding_rate=money.withholding_rate,
-            salary_estimate=estimate_of(breakdown),
-            drawn_up_on=command.today,
-        ),
-        dimona_in(
-            command.declaration_id,
-            command.prestation_id,
-            command.contract_id,
-            command.cooperative,
-            member.niss,
-            terms,
-            command.today,
-        ),
-    ]
 
 
 def _existing(state: PrestationState, prestation_id: str) -> Prestation:
@@ -409,7 +315,7 @@ def _record_dimona_answer(command: RecordDimonaAnswer, state: PrestationState) -
 def decide_prestation(command: PrestationCommand, state: PrestationState) -> Sequence[DomainEvent]:
     match command:
         case EncodePrestation():
-            return _encode(command, state)
+            return encode(command, state)
         case AcceptQuote():
             return _accept(command, state)
         case RejectQuote():
