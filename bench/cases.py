@@ -20,7 +20,8 @@ from shared.eventstore.port import (
     NewEvent,
 )
 from shared.eventstore.projections import ProjectionRunner
-from shared.eventstore.sqlite import SCHEMA, SQLiteEventStore
+from shared.eventstore.sqlite import SQLiteEventStore
+from shared.eventstore.sqlite_rows import SCHEMA
 
 RAW_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL,"

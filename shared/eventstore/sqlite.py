@@ -9,6 +9,9 @@ leader commits the whole queue in one transaction (one fsync); after a group of 
 next leader waits a moment (`group_wait`) for those writers to come back. Each append is still
 checked against its own expected version, undone alone if it fails (its own statement, or its
 own savepoint when it has several rows) and told its own result.
+
+The table, the statements on it and the decoding of its rows are in
+`shared.eventstore.sqlite_rows`.
 """
 
 from __future__ import annotations
@@ -16,10 +19,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from shared.eventstore.port import (
     NO_FILTER,
@@ -36,82 +37,7 @@ from shared.eventstore.port import (
     WrongExpectedVersion,
     category_of,
 )
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    position    INTEGER PRIMARY KEY,
-    event_id    BLOB    NOT NULL UNIQUE,
-    stream      TEXT    NOT NULL,
-    category    TEXT    NOT NULL,
-    version     INTEGER NOT NULL,
-    type        TEXT    NOT NULL,
-    data        BLOB    NOT NULL,
-    metadata    BLOB    NOT NULL,
-    recorded_at REAL    NOT NULL,
-    UNIQUE (stream, version)
-);
--- Reads filtered by category or type scan the log, as KurrentDB's filtered reads of $all do:
--- their consumers run near the head, and an index each would cost every append (files made
--- before this had them).
-DROP INDEX IF EXISTS events_by_category;
-DROP INDEX IF EXISTS events_by_type;
-"""
-
-_COLUMNS = "event_id, stream, version, position, type, data, metadata, recorded_at"
-_INSERT = (
-    "INSERT INTO events (event_id, stream, category, version, type, data, metadata, recorded_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-_Row = tuple[bytes, str, int, int, str, bytes, bytes, float]
-
-
-def _fast_uuid(raw: bytes) -> uuid.UUID:
-    """`uuid.UUID(bytes=raw)` without the constructor's argument checks (60 % of its cost):
-    a stored id is always 16 bytes. Sets the two slots that `UUID.__init__` and unpickling set.
-    """
-    value = object.__new__(uuid.UUID)
-    object.__setattr__(value, "int", int.from_bytes(raw, "big"))
-    object.__setattr__(value, "is_safe", uuid.SafeUUID.unknown)
-    return value
-
-
-def _checked_uuid(raw: bytes) -> uuid.UUID:
-    return uuid.UUID(bytes=raw)
-
-
-_PROBE = uuid.UUID("12345678-9abc-4def-8123-456789abcdef")
-_uuid_from_bytes: Callable[[bytes], uuid.UUID] = (
-    _fast_uuid
-    if _fast_uuid(_PROBE.bytes) == _PROBE and repr(_fast_uuid(_PROBE.bytes)) == repr(_PROBE)
-    else _checked_uuid  # another Python's UUID layout: take the safe road
-)
-
-
-def _recorded_all(rows: list[_Row]) -> list[RecordedEvent]:
-    """Rows → recorded events. The events of one append share their `recorded_at`, so its
-    datetime is built once per run of equal timestamps."""
-    events: list[RecordedEvent] = []
-    add = events.append
-    last_stamp: float | None = None
-    when = datetime.min
-    for event_id, stream, version, position, event_type, data, metadata, stamp in rows:
-        if stamp != last_stamp:
-            last_stamp, when = stamp, datetime.fromtimestamp(stamp, UTC)
-        add(
-            RecordedEvent(
-                _uuid_from_bytes(event_id),
-                stream,
-                version,
-                position,
-                event_type,
-                data,
-                metadata,
-                when,
-            )
-        )
-    return events
+from shared.eventstore.sqlite_rows import COLUMNS, INSERT, SCHEMA, read_all_query, recorded_all
 
 
 class DuplicateEventIds(EventStoreError):
@@ -240,7 +166,8 @@ class SQLiteEventStore:
                     self._queue_ready.notify_all()
         if pending.error is not None:
             raise pending.error
-        assert pending.result is not None
+        if pending.result is None:
+            raise RuntimeError("a committed group left an append without its result")
         return pending.result
 
     def _commit(self, batch: list[_PendingAppend]) -> None:
@@ -329,13 +256,14 @@ class SQLiteEventStore:
             versions[request.stream] = next_version
         try:
             if len(rows) == 1:
-                last_position = conn.execute(_INSERT, rows[0]).lastrowid
+                last_position = conn.execute(INSERT, rows[0]).lastrowid
             else:
-                conn.executemany(_INSERT, rows)
+                conn.executemany(INSERT, rows)
                 last_position = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
         except sqlite3.IntegrityError as error:
             raise DuplicateEventIds(str(error)) from error
-        assert last_position is not None
+        if last_position is None:
+            raise RuntimeError("SQLite reported no row id for an insert")
         return AppendResult(position=last_position, versions=versions)
 
     @staticmethod
@@ -367,10 +295,10 @@ class SQLiteEventStore:
 
     def read_stream(self, stream: str, from_version: int = 0) -> list[RecordedEvent]:
         rows = self._query(
-            f"SELECT {_COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version",
+            f"SELECT {COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version",
             (stream, from_version),
         )
-        return _recorded_all(rows)
+        return recorded_all(rows)
 
     def read_all(
         self, after: Position = START, filter: EventFilter = NO_FILTER, limit: int | None = None
@@ -380,8 +308,8 @@ class SQLiteEventStore:
     def _read_range(
         self, after: Position, upto: Position | None, filter: EventFilter, limit: int | None
     ) -> list[RecordedEvent]:
-        sql, params = _read_all_query(after, filter, limit, upto)
-        return _recorded_all(self._query(sql, params))
+        sql, params = read_all_query(after, filter, limit, upto)
+        return recorded_all(self._query(sql, params))
 
     def head(self) -> Position:
         rows = self._query("SELECT max(position) FROM events", ())
@@ -419,25 +347,6 @@ def _check_expected(stream: str, expected: ExpectedVersion, current: int | None)
             ok = current == expected
     if not ok:
         raise WrongExpectedVersion(stream, expected, current)
-
-
-def _read_all_query(
-    after: Position, filter: EventFilter, limit: int | None, upto: Position | None = None
-) -> tuple[str, list[object]]:
-    clauses = ["position > ?"]
-    params: list[object] = [after]
-    if upto is not None:
-        clauses.append("position <= ?")
-        params.append(upto)
-    for column, values in (("category", filter.categories), ("type", filter.types)):
-        if values:
-            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
-            params.extend(values)
-    sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY position"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return sql, params
 
 
 class _Subscription:

@@ -34,8 +34,8 @@ from kurrentdbclient.exceptions import (
     WrongCurrentVersionError,
 )
 
-from shared.eventstore.kurrentdb import (
-    KurrentDBEventStore,
+from shared.eventstore.kurrentdb import KurrentDBEventStore
+from shared.eventstore.kurrentdb_translation import (
     from_client_version,
     is_after,
     is_multi_append_unsupported,
