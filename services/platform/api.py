@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from shared.clock import SimulatedClock
+from services.platform import handlers
 from shared.eventstore.port import Position
 from shared.http.auth import AdminDep, ApiKey, KeyRequest, PrincipalDep, Role, StaffDep
-from shared.http.problems import ProblemError
-from shared.http.service import ClockDep, ContextDep, KeyRingDep, SettingsDep
+from shared.http.service import ClockDep, ContextDep, KeyRingDep, SettingsDep, StoreDep
 from shared.settings import ClockMode
 
 keys = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
@@ -89,17 +88,11 @@ def revoke_api_key(
 
 @clock.put("")
 def set_simulated_date(
-    body: ClockIn, _: StaffDep, current: ClockDep, context: ContextDep
+    body: ClockIn, _: StaffDep, store: StoreDep, current: ClockDep, context: ContextDep
 ) -> ClockSet:
-    if not isinstance(current, SimulatedClock):
-        raise ProblemError(
-            409,
-            "clock-not-simulated",
-            "Clock not simulated",
-            "the date can only be set when the service runs with COOP_CLOCK=simulated",
-        )
-    result = current.set_today(body.today, context)
-    return ClockSet(today=current.today(), mode="simulated", position=result.position)
+    """Sets the date every service sees (409 `clock-not-simulated` unless COOP_CLOCK=simulated)."""
+    position = handlers.set_simulated_date(store, current, body.today, context)
+    return ClockSet(today=current.today(), mode="simulated", position=position)
 
 
 @clock.get("")
