@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -24,6 +25,8 @@ from shared.eventstore.port import ANY, RecordedEvent
 from shared.eventstore.sqlite import SQLiteEventStore
 from tests.kit import kit_settings
 
+T = TypeVar("T")
+GATE_TIMEOUT = 10.0  # a held read goes on by itself after this: no test hangs
 CONTEXT = Context.new("ops:test")
 
 
@@ -317,6 +320,17 @@ def test_set_today_holds_in_this_process_only(
     assert clock.today() == date(2026, 5, 1)
 
 
+def answered_while_held(call: Callable[[], T], held: threading.Thread) -> T:
+    """`call`'s answer, checked to come while `held` is still held at its gate (run in a
+    thread of its own, so that a call that waits for the held one fails instead of hanging)."""
+    answers: list[T] = []
+    caller = threading.Thread(target=lambda: answers.append(call()))
+    caller.start()
+    caller.join(GATE_TIMEOUT / 2)
+    assert answers and held.is_alive(), "the call waited for the held read"
+    return answers[0]
+
+
 class GatedStore(SQLiteEventStore):
     """The real engine whose clock-stream reads can be held at a gate."""
 
@@ -329,7 +343,7 @@ class GatedStore(SQLiteEventStore):
     def read_stream(self, stream: str, from_version: int = 0) -> list[RecordedEvent]:
         if self.hold and stream == CLOCK_STREAM:
             self.entered.set()
-            self.gate.wait()
+            self.gate.wait(GATE_TIMEOUT)
         return super().read_stream(stream, from_version)
 
 
@@ -347,11 +361,52 @@ def test_while_one_thread_reads_the_store_the_others_answer_from_memory(
         reader.start()
         assert store.entered.wait(5)
 
-        assert clock.today() == date(2026, 3, 2)  # answered while the reader is held
+        assert answered_while_held(clock.today, reader) == date(2026, 3, 2)
 
         store.gate.set()
         reader.join(5)
         assert not reader.is_alive()
+    finally:
+        store.gate.set()
+        store.close()
+
+
+class SlowReadStore(SQLiteEventStore):
+    """The real engine, whose clock-stream reads can be held after they have read."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.hold = False
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def read_stream(self, stream: str, from_version: int = 0) -> list[RecordedEvent]:
+        recorded = super().read_stream(stream, from_version)
+        if self.hold and stream == CLOCK_STREAM:
+            self.entered.set()
+            self.gate.wait(GATE_TIMEOUT)
+        return recorded
+
+
+def test_a_slow_refresh_never_undoes_a_date_adopted_meanwhile(path: Path, time_: FixedTime) -> None:
+    store = SlowReadStore(str(path))
+    try:
+        record(store, date(2026, 3, 2))
+        clock = simulated(store, time_)
+        assert clock.today() == date(2026, 3, 2)
+        record(store, date(2026, 3, 3))  # by another process
+        store.hold = True
+        time_.seconds += clock.refresh_interval
+        reader = threading.Thread(target=clock.today)
+        reader.start()
+        assert store.entered.wait(5)  # it has read 3 March, not yet applied it
+
+        clock.adopt(date(2026, 3, 4), record(store, date(2026, 3, 4)))
+        store.gate.set()
+        reader.join(5)
+
+        assert not reader.is_alive()
+        assert clock.today() == date(2026, 3, 4)
     finally:
         store.gate.set()
         store.close()
