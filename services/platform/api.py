@@ -2,21 +2,69 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from shared.clock import SimulatedClock
+from services.platform import handlers
+from services.platform.domain import (
+    InvalidKeyGrant,
+    IssueApiKey,
+    checked_member_id,
+    checked_scopes,
+)
 from shared.eventstore.port import Position
-from shared.http.auth import AdminDep, ApiKey, KeyRequest, PrincipalDep, Role, StaffDep
-from shared.http.problems import ProblemError
-from shared.http.service import ClockDep, ContextDep, KeyRingDep, SettingsDep
+from shared.http.auth import AdminDep, ApiKey, PrincipalDep, Role, StaffDep
+from shared.http.service import ClockDep, ContextDep, KeyRingDep, SettingsDep, StoreDep
 from shared.settings import ClockMode
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 keys = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
 clock = APIRouter(prefix="/v1/ops/clock", tags=["ops"])
+
+
+class KeyRequest(BaseModel):
+    """What a new key grants. A member key names its member; only partners carry scopes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    member_id: str | None = Field(default=None, min_length=1, max_length=64, validate_default=True)
+    scopes: list[str] = Field(default_factory=list, validate_default=True)
+
+    @field_validator("member_id")
+    @classmethod
+    def _member_id_matches_role(cls, value: str | None, info: ValidationInfo) -> str | None:
+        role = info.data.get("role")
+        return value if role is None else _grant_rule(checked_member_id, role, value)
+
+    @field_validator("scopes")
+    @classmethod
+    def _scopes_match_role(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        role = info.data.get("role")
+        return value if role is None else list(_grant_rule(checked_scopes, role, value))
+
+    def command(self, key_id: str, secret: str) -> IssueApiKey:
+        return IssueApiKey(
+            key_id=key_id,
+            role=self.role,
+            secret=secret,
+            member_id=self.member_id,
+            scopes=tuple(self.scopes),
+        )
+
+
+def _grant_rule(rule: Callable[[Role, T], R], role: Role, value: T) -> R:
+    """The domain's rule as a validation error naming the field (422 `validation-error`)."""
+    try:
+        return rule(role, value)
+    except InvalidKeyGrant as refused:
+        raise ValueError(refused.detail) from None
 
 
 class IssuedKeyOut(BaseModel):
@@ -52,9 +100,15 @@ class ClockSet(ClockOut):
 
 @keys.post("", status_code=201)
 def issue_api_key(
-    body: KeyRequest, _: AdminDep, keyring: KeyRingDep, context: ContextDep, response: Response
+    body: KeyRequest,
+    _: AdminDep,
+    store: StoreDep,
+    keyring: KeyRingDep,
+    context: ContextDep,
+    response: Response,
 ) -> IssuedKeyOut:
-    issued = keyring.issue(body, context)
+    command = body.command(handlers.random_key_id(), handlers.random_secret())
+    issued = handlers.issue_api_key(store, keyring, command, context)
     response.headers["Location"] = f"{keys.prefix}/{issued.info.key_id}"
     return IssuedKeyOut(
         **issued.info.model_dump(include={"key_id", "role", "member_id", "scopes"}),
@@ -81,25 +135,19 @@ def get_api_key(key_id: str, _: AdminDep, keyring: KeyRingDep) -> ApiKey:
 
 @keys.post("/{key_id}/revoke")
 def revoke_api_key(
-    key_id: str, _: AdminDep, keyring: KeyRingDep, context: ContextDep
+    key_id: str, _: AdminDep, store: StoreDep, keyring: KeyRingDep, context: ContextDep
 ) -> RevokedKeyOut:
-    info, position = keyring.revoke(key_id, context)
+    info, position = handlers.revoke_api_key(store, keyring, key_id, context)
     return RevokedKeyOut(**info.model_dump(), position=position)
 
 
 @clock.put("")
 def set_simulated_date(
-    body: ClockIn, _: StaffDep, current: ClockDep, context: ContextDep
+    body: ClockIn, _: StaffDep, store: StoreDep, current: ClockDep, context: ContextDep
 ) -> ClockSet:
-    if not isinstance(current, SimulatedClock):
-        raise ProblemError(
-            409,
-            "clock-not-simulated",
-            "Clock not simulated",
-            "the date can only be set when the service runs with COOP_CLOCK=simulated",
-        )
-    result = current.set_today(body.today, context)
-    return ClockSet(today=current.today(), mode="simulated", position=result.position)
+    """Sets the date every service sees (409 `clock-not-simulated` unless COOP_CLOCK=simulated)."""
+    position = handlers.set_simulated_date(store, current, body.today, context)
+    return ClockSet(today=current.today(), mode="simulated", position=position)
 
 
 @clock.get("")

@@ -121,6 +121,28 @@ def test_revoke_a_key(client: TestClient) -> None:
     assert unknown.status_code == 404 and unknown.json()["type"].endswith("/not-found")
 
 
+@pytest.mark.parametrize("key_id", ["abc", "ABCDEF0123456789", "0123456789abcdef", "x" * 300])
+def test_an_unknown_or_ill_formed_key_id_is_404(client: TestClient, key_id: str) -> None:
+    for response in (
+        client.get(f"/v1/api-keys/{key_id}", headers=ADMIN),
+        client.post(f"/v1/api-keys/{key_id}/revoke", headers=ADMIN),
+    ):
+        assert response.status_code == 404 and response.json()["type"].endswith("/not-found")
+
+
+def test_a_key_revoked_through_one_process_is_refused_by_another(tmp_path: Path) -> None:
+    settings = kit_settings(tmp_path)
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+        issued = issue(one, role="ops")
+        assert two.get("/v1/ops/clock", headers=bearer(issued["key"])).status_code == 200
+        # Its cached entry stale at once, instead of waiting out the second.
+        two.app.state.keyring.refresh_interval = 0  # type: ignore[attr-defined]
+
+        one.post(f"/v1/api-keys/{issued['key_id']}/revoke", headers=ADMIN)
+
+        assert two.get("/v1/ops/clock", headers=bearer(issued["key"])).status_code == 401
+
+
 def test_issuing_is_idempotent_with_a_key(client: TestClient) -> None:
     headers = ADMIN | {"Idempotency-Key": "issue-once"}
     first = client.post("/v1/api-keys", json={"role": "ops"}, headers=headers)
@@ -135,6 +157,8 @@ def test_the_system_clock_cannot_be_set(client: TestClient) -> None:
     response = client.put("/v1/ops/clock", json={"today": "2026-03-02"}, headers=ADMIN)
     assert response.status_code == 409
     assert response.json()["type"] == "https://coop.example/problems/clock-not-simulated"
+    assert response.json()["title"] == "Clock not simulated"
+    assert client.get("/v1/ops/clock", headers=ADMIN).json()["mode"] == "system"
 
 
 def test_ops_set_the_simulated_date(simulated: TestClient) -> None:
@@ -274,4 +298,6 @@ def test_the_openapi_document_lists_the_platform_operations(client: TestClient) 
     document = client.get("/openapi.json").json()
     operations = {op["operationId"] for path in document["paths"].values() for op in path.values()}
     assert {"issue_api_key", "list_api_keys", "revoke_api_key", "set_simulated_date"} <= operations
+    assert "409" in document["paths"]["/v1/ops/clock"]["put"]["responses"]
+    assert "KeyRequest" in document["components"]["schemas"]
     assert document["paths"]["/v1/api-keys"]["post"]["security"] == [{"bearer": []}]
