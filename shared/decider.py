@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from shared.events.base import DomainEvent
 
@@ -56,7 +56,17 @@ class Decider(Generic[C, S]):
 
 
 class Spec(Generic[C, S]):
-    """`Spec(decider).given(past events).when(command).then(expected events)` or `.raises(...)`."""
+    """Given past events, when a command, then what the decider must produce:
+
+    - `then(*expected)`: exactly these events, equal field by field;
+    - `then_types(*event_classes)`: events of exactly these classes, in this order (for values
+      computed elsewhere: ids, tokens, estimates). Returns the events for field assertions;
+    - `then_matches(check)`: `check(events)` returns exactly `True` (not None, not merely truthy);
+    - `raises(error, match=...)`: the decider refuses with `error`.
+
+    Every helper fails by raising `AssertionError` itself, so it still fails under `python -O`,
+    and none can pass without saying what it expects.
+    """
 
     def __init__(self, decider: Decider[C, S]) -> None:
         self._decider = decider
@@ -70,6 +80,10 @@ class Spec(Generic[C, S]):
         return _Outcome(self._decider, self._history, command)
 
 
+def _names(classes: Iterable[type[DomainEvent]]) -> list[str]:
+    return [cls.__name__ for cls in classes]
+
+
 class _Outcome(Generic[C, S]):
     def __init__(self, decider: Decider[C, S], history: list[DomainEvent], command: C) -> None:
         self._decider = decider
@@ -81,22 +95,39 @@ class _Outcome(Generic[C, S]):
         return list(self._decider.decide(self._command, state))
 
     def then(self, *expected: DomainEvent) -> list[DomainEvent]:
+        """The decider produces exactly `expected` (none at all when nothing is given)."""
         produced = self._decide()
-        assert produced == list(expected), f"\nexpected: {list(expected)}\nproduced: {produced}"
+        if produced != list(expected):
+            raise AssertionError(f"\nexpected: {list(expected)}\nproduced: {produced}")
         return produced
 
-    def then_produces(self, check: Callable[[list[DomainEvent]], Any]) -> list[DomainEvent]:
-        """For events with values computed elsewhere (ids, tokens): assert through a predicate."""
+    def then_types(self, *event_classes: type[DomainEvent]) -> list[DomainEvent]:
+        """The decider produces events of exactly `event_classes` (not subclasses), in order;
+        returns them so the test asserts the fields it cares about."""
+        produced = self._decide()
+        produced_classes = [type(e) for e in produced]
+        if produced_classes != list(event_classes):
+            raise AssertionError(
+                f"\nexpected types: {_names(event_classes)}"
+                f"\nproduced types: {_names(produced_classes)}\nproduced: {produced}"
+            )
+        return produced
+
+    def then_matches(self, check: Callable[[list[DomainEvent]], bool]) -> list[DomainEvent]:
+        """`check(produced)` returns exactly `True`: a check that returns None (asserts
+        nothing) or some other truthy value fails."""
         produced = self._decide()
         result = check(produced)
-        assert result is None or result, f"check failed on {produced}"
+        if result is not True:
+            raise AssertionError(f"check returned {result!r}, not True, on {produced}")
         return produced
 
     def raises(self, error: type[DomainError], match: str | None = None) -> DomainError:
+        """The decider refuses with `error` (or a subclass), its message containing `match`."""
         try:
             produced = self._decide()
         except error as raised:
-            if match is not None:
-                assert match in str(raised), f"{match!r} not in {str(raised)!r}"
+            if match is not None and match not in str(raised):
+                raise AssertionError(f"{match!r} not in {str(raised)!r}") from raised
             return raised
         raise AssertionError(f"expected {error.__name__}, produced {produced}")
