@@ -136,11 +136,10 @@ class SimulatedClock:
             if version >= self._next_version:
                 self._today, self._next_version, self._loaded = day, version + 1, True
 
-    def set_today(self, day: date, _ignored_context: object = None) -> None:
+    def set_today(self, day: date) -> None:
         """This process sees `day` at once, until the clock stream records another date.
         Nothing is recorded: the platform's `set_simulated_date` records a date for every
-        process. (The second argument is ignored; callers written when this method appended
-        to the store still pass a context.)"""
+        process."""
         self._simulated_date()  # the stream's history first, so it cannot override `day` later
         with self._state:
             self._today = day

@@ -6,6 +6,7 @@ is refused rather than silently accepted.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import Mapping
@@ -60,18 +61,7 @@ class Settings:
         and every process sharing that directory agrees on it."""
         if self.secret is not None:
             return self.secret.encode()
-        path = self.data_dir / "secret.key"
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                with path.open("xb") as file:  # exclusive: a racing process keeps its own
-                    file.write(secrets.token_hex(32).encode())
-                path.chmod(0o600)
-            except FileExistsError:
-                pass
-            return path.read_bytes()
+        return _secret_file(self.data_dir / "secret.key")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -143,3 +133,18 @@ def _checked_secret(secret: str | None, environment: Environment) -> str | None:
             f"must be set, at least {MIN_ADMIN_KEY_LENGTH} characters, outside development",
         )
     return secret
+
+
+@functools.cache
+def _secret_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("xb") as file:  # exclusive: a racing process keeps its own
+                file.write(secrets.token_hex(32).encode())
+            path.chmod(0o600)
+        except FileExistsError:
+            pass
+        return path.read_bytes()

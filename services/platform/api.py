@@ -105,11 +105,14 @@ def issue_api_key(
     store: StoreDep,
     keyring: KeyRingDep,
     context: ContextDep,
+    settings: SettingsDep,
     response: Response,
 ) -> IssuedKeyOut:
-    command = body.command(handlers.random_key_id(), handlers.random_secret())
+    command = body.command(*handlers.new_credentials(settings.server_secret(), context))
     issued = handlers.issue_api_key(store, keyring, command, context)
     response.headers["Location"] = f"{keys.prefix}/{issued.info.key_id}"
+    if issued.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return IssuedKeyOut(
         **issued.info.model_dump(include={"key_id", "role", "member_id", "scopes"}),
         key=issued.key,

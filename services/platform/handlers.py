@@ -7,6 +7,9 @@ change holds at once here (other processes see it within their refresh interval)
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -57,14 +60,22 @@ class NewKey:
     info: ApiKey
     key: str  # the bearer key, shown once: only the hash of its secret is stored
     position: Position
+    replayed: bool = False  # a retried request: the key its first attempt issued
 
 
-def random_key_id() -> str:
-    return secrets.token_hex(8)
+def new_credentials(server_secret: bytes, context: Context) -> tuple[str, str]:
+    """A new key's id and secret: random, or, for a request with an Idempotency-Key, derived
+    from it and the server secret, so that a retry after a crash shows the key it issued."""
+    if context.idempotency_key is None:
+        return secrets.token_hex(8), secrets.token_urlsafe(32)
 
+    def derived(purpose: str) -> bytes:
+        message = f"{purpose}:{context.idempotency_key}".encode()
+        return hmac.new(server_secret, message, hashlib.sha256).digest()
 
-def random_secret() -> str:
-    return secrets.token_urlsafe(32)
+    key_id = derived("api-key-id")[:8].hex()
+    secret = base64.urlsafe_b64encode(derived("api-key-secret")).decode().rstrip("=")
+    return key_id, secret
 
 
 def bearer_key(key_id: str, secret: str) -> str:
@@ -79,9 +90,10 @@ def issue_api_key(
     if not is_key_id(command.key_id):
         raise ValueError(f"{command.key_id!r} is not a key id")
     stream = key_stream(command.key_id)
-    handle(store, stream, api_key_decider, command, context)
+    handled = handle(store, stream, api_key_decider, command, context)
     key = _known(keyring, command.key_id)
-    return NewKey(key.info, bearer_key(command.key_id, command.secret), key.issued_position)
+    bearer = bearer_key(command.key_id, command.secret)
+    return NewKey(key.info, bearer, key.issued_position, handled.replayed)
 
 
 def revoke_api_key(

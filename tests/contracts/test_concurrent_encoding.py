@@ -20,7 +20,7 @@ def test_eight_concurrent_encodings_take_the_one_free_use_left_once(tmp_path: Pa
     store = SQLiteEventStore(str(tmp_path / "events.db"))
     clock = SimulatedClock(store)
     context = Context.new("test")
-    clock.set_today(TODAY, context)
+    clock.set_today(TODAY)
     handlers = ContractsHandlers(store, clock, has_share=lambda member, year: False, secret=b"s")
     member = handlers.register_member(
         {"first_name": "Ada", "last_name": "Peeters", "email": "ada@example.be",

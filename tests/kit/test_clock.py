@@ -309,7 +309,7 @@ def test_set_today_holds_in_this_process_only(
     record(store, date(2026, 3, 2))
     clock = simulated(store, time_)
 
-    clock.set_today(date(2026, 4, 1), CONTEXT)
+    clock.set_today(date(2026, 4, 1))
 
     assert clock.today() == date(2026, 4, 1)
     assert len(store.read_stream(CLOCK_STREAM)) == 1  # nothing recorded

@@ -3,6 +3,7 @@ and others see of it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,8 +18,7 @@ from services.platform.domain import (
 )
 from services.platform.handlers import (
     issue_api_key,
-    random_key_id,
-    random_secret,
+    new_credentials,
     revoke_api_key,
     set_simulated_date,
 )
@@ -27,7 +27,7 @@ from shared.events.base import Context
 from shared.events.platform import ApiKeyRevoked, SimulatedDateSet
 from shared.eventstore.codec import decode
 from shared.eventstore.sqlite import SQLiteEventStore
-from shared.http.auth import KeyRing, Principal, key_stream
+from shared.http.auth import KeyRing, Principal, is_key_id, key_stream
 from tests.kit import ADMIN_KEY
 
 CONTEXT = Context.new("admin:admin")
@@ -71,8 +71,13 @@ def keyring(store: SQLiteEventStore, ticks: Ticks) -> KeyRing:
     return KeyRing(store, ADMIN_KEY, monotonic=ticks)
 
 
+def _credentials() -> tuple[str, str]:
+    """Random ones: a context without an Idempotency-Key."""
+    return new_credentials(b"server-secret", Context.new("test"))
+
+
 def issue_ops(store: SQLiteEventStore, keyring: KeyRing, secret: str = "s") -> IssueApiKey:
-    command = IssueApiKey(key_id=random_key_id(), role="ops", secret=secret)
+    command = IssueApiKey(key_id=_credentials()[0], role="ops", secret=secret)
     issue_api_key(store, keyring, command, CONTEXT)
     return command
 
@@ -86,7 +91,7 @@ class TestIssuing:
         self, store: SQLiteEventStore, keyring: KeyRing
     ) -> None:
         command = IssueApiKey(
-            key_id=random_key_id(), role="member", secret=random_secret(), member_id="m-1"
+            key_id=_credentials()[0], role="member", secret=_credentials()[1], member_id="m-1"
         )
 
         issued = issue_api_key(store, keyring, command, CONTEXT)
@@ -98,7 +103,7 @@ class TestIssuing:
         assert issued.position == recorded.position
 
     def test_the_secret_is_never_stored(self, store: SQLiteEventStore, keyring: KeyRing) -> None:
-        secret = random_secret()
+        secret = _credentials()[1]
         issue_ops(store, keyring, secret)
 
         stored = b"".join(e.data + e.metadata for e in store.read_all())
@@ -108,7 +113,7 @@ class TestIssuing:
         self, store: SQLiteEventStore, keyring: KeyRing
     ) -> None:
         """What a retried request with the same derived id and secret will do."""
-        command = IssueApiKey(key_id=random_key_id(), role="ops", secret="derived")
+        command = IssueApiKey(key_id=_credentials()[0], role="ops", secret="derived")
         first = issue_api_key(store, keyring, command, CONTEXT)
 
         again = issue_api_key(store, keyring, command, CONTEXT)
@@ -226,3 +231,13 @@ class TestSettingTheSimulatedDate:
         with pytest.raises(ClockNotSimulated):
             set_simulated_date(store, SystemClock(), date(2026, 3, 2), CONTEXT)
         assert store.read_stream(CLOCK_STREAM) == []
+
+
+def test_a_retried_request_derives_the_same_credentials_and_another_one_others() -> None:
+    retried = Context.new("admin:admin")
+    retried = dataclasses.replace(retried, idempotency_key="k1", request_digest="d")
+    other = dataclasses.replace(retried, idempotency_key="k2")
+    first, again = new_credentials(b"s", retried), new_credentials(b"s", retried)
+    assert first == again and is_key_id(first[0])
+    assert new_credentials(b"s", other) != first
+    assert new_credentials(b"another server", retried) != first
