@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup run test lint typecheck unit bench up down schemas clean
+.PHONY: setup run test lint typecheck unit bench bench-http profile-http up down schemas clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,17 @@ test: lint typecheck unit
 
 bench: setup
 	$(BIN)/python -m bench
+
+# The HTTP write path next to bare FastAPI, with wrk from Debian (BENCH_HTTP_ARGS: --duration …).
+bench-http: setup
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python -m bench.http_load $(BENCH_HTTP_ARGS)
+
+# The same load under py-spy, then strace (fsync/fdatasync per encoding, by file).
+profile-http: setup
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	command -v strace >/dev/null || (apt-get update && apt-get install -y strace)
+	$(BIN)/python -m bench.profile_http $(PROFILE_HTTP_ARGS)
 
 # Regenerate the committed JSON Schemas after a compatible event change.
 schemas: setup
