@@ -10,6 +10,8 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,7 +42,9 @@ class DimonaGateway(Protocol):
         """Answers received and not yet acknowledged."""
         ...
 
-    def acknowledge(self, declaration_id: str) -> None: ...
+    def acknowledge(self, declaration_ids: Sequence[str]) -> None:
+        """These answers are recorded: they are not given again."""
+        ...
 
 
 class OutboxDimonaGateway:
@@ -69,7 +73,8 @@ class OutboxDimonaGateway:
 
     def answers(self) -> list[DimonaAnswer]:
         today = self.clock.today()
-        with self._lock:
+        # One transaction, one flush, however many declarations it answers.
+        with self._lock, self._transaction():
             sent = self._conn.execute(
                 "SELECT declaration_id, payload FROM dimona_outbox WHERE status = 'sent'"
             ).fetchall()
@@ -82,19 +87,29 @@ class OutboxDimonaGateway:
                 )
             rows = self._conn.execute(
                 "SELECT declaration_id, result, period_id, anomalies, answered_on"
-                " FROM dimona_outbox WHERE status = 'answered' ORDER BY submitted_at"
+                " FROM dimona_outbox WHERE status = 'answered' ORDER BY rowid"
             ).fetchall()
         return [
             DimonaAnswer(d, r, p, tuple(json.loads(a)), date.fromisoformat(on))
             for d, r, p, a, on in rows
         ]
 
-    def acknowledge(self, declaration_id: str) -> None:
-        with self._lock:
-            self._conn.execute(
+    def acknowledge(self, declaration_ids: Sequence[str]) -> None:
+        with self._lock, self._transaction():
+            self._conn.executemany(
                 "UPDATE dimona_outbox SET status = 'acknowledged' WHERE declaration_id = ?",
-                (declaration_id,),
+                [(declaration_id,) for declaration_id in declaration_ids],
             )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
 
     def sent(self, declaration_id: str) -> dict[str, Any] | None:
         """What was handed over for `declaration_id` (for operators and tests)."""

@@ -56,8 +56,18 @@ from services.contracts.ids import (
     quote_id_of,
 )
 from shared.clock import Clock
+from shared.decider import DomainError
 from shared.events.base import Context, DomainEvent
-from shared.eventstore.handling import Handled, Loaded, Part, handle, handle_many, load
+from shared.eventstore.handling import (
+    Handled,
+    Job,
+    Loaded,
+    Part,
+    handle,
+    handle_batch,
+    handle_many,
+    load,
+)
 from shared.eventstore.port import AppendResult, EventStore
 from shared.parameters import cooperative, parameters_on
 
@@ -388,6 +398,16 @@ class ContractsHandlers:
         self, answer: RecordDimonaAnswer, context: Context
     ) -> Handled[PrestationState]:
         return self.on_prestation(answer.prestation_id, lambda _: answer, context)
+
+    def record_dimona_answers(
+        self, answers: Sequence[tuple[RecordDimonaAnswer, Context]]
+    ) -> list[Handled[Any] | DomainError]:
+        """Answers to declarations of distinct prestations, recorded in one append."""
+        jobs = [
+            Job(prestation_stream(answer.prestation_id), prestation_decider, answer, context)
+            for answer, context in answers
+        ]
+        return handle_batch(self.store, jobs)
 
 
 def _rules_day(days: Sequence[Day], today: date) -> date:

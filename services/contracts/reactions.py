@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from services.contracts.dimona import with_period_id
-from services.contracts.dimona_gateway import DimonaGateway
+from services.contracts.dimona_gateway import DimonaAnswer, DimonaGateway
 from services.contracts.domain import (
     Declaration,
     DimonaAlreadyAnswered,
@@ -26,12 +26,16 @@ from services.contracts.domain import (
 )
 from services.contracts.handlers import ContractsHandlers
 from services.contracts.ids import prestation_id_from
+from shared.decider import DomainError
 from shared.events.base import Context, Envelope
 from shared.events.contracts import DimonaDeclared
 from shared.eventstore.projections import ProjectionRunner
 from shared.eventstore.reactions import ReactionRunner, RetryLater
 
 log = logging.getLogger(__name__)
+
+# Answers recorded in one append: one flush for them all.
+ANSWER_BATCH = 500
 
 
 class DeclarationNotReady(RetryLater):
@@ -80,27 +84,22 @@ class DimonaRelay:
         )
 
     def record_answers(self) -> int:
+        """Records the gateway's answers in batches, one append each (one per prestation in a
+        batch); an answer already recorded (a replay) or to nothing known is acknowledged and
+        skipped, with a log line for the latter."""
         recorded = 0
-        for answer in self.gateway.answers():
-            prestation_id = prestation_id_from(answer.declaration_id, "D")
-            if prestation_id is None:
-                log.error("DIMONA answer for an unknown declaration %s", answer.declaration_id)
-                continue
-            command = RecordDimonaAnswer(
-                prestation_id=prestation_id,
-                declaration_id=answer.declaration_id,
-                result=answer.result,
-                answered_on=answer.answered_on,
-                period_id=answer.period_id,
-                anomalies=answer.anomalies,
-            )
-            context = Context.new("system:onss", self.handlers.clock.now())
-            try:
-                self.handlers.record_dimona_answer(command, context)
+        for batch in _batches(self.gateway.answers()):
+            commands = [(command, Context.new("system:onss", self.handlers.clock.now()))
+                        for command in batch]  # fmt: skip
+            outcomes = self.handlers.record_dimona_answers(commands)
+            for command, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, DimonaAlreadyAnswered):
+                    continue
+                if isinstance(outcome, DomainError):
+                    log.error("DIMONA answer %s refused: %s", command.declaration_id, outcome)
+                    continue
                 recorded += 1
-            except DimonaAlreadyAnswered:
-                pass  # a replayed answer: already recorded
-            self.gateway.acknowledge(answer.declaration_id)
+            self.gateway.acknowledge([command.declaration_id for command in batch])
         return recorded
 
     def _poll(self) -> None:
@@ -121,6 +120,35 @@ class DimonaRelay:
 
     def status(self) -> dict[str, object]:
         return self.reaction.status()
+
+
+def _batches(answers: list[DimonaAnswer]) -> list[list[RecordDimonaAnswer]]:
+    """The answers as commands, in batches of at most ANSWER_BATCH naming each prestation once
+    (its declarations are answered in order, a batch after the other)."""
+    batches: list[list[RecordDimonaAnswer]] = []
+    open_batches: list[tuple[set[str], list[RecordDimonaAnswer]]] = []
+    for answer in answers:
+        prestation_id = prestation_id_from(answer.declaration_id, "D")
+        if prestation_id is None:
+            log.error("DIMONA answer for an unknown declaration %s", answer.declaration_id)
+            continue
+        command = RecordDimonaAnswer(
+            prestation_id=prestation_id,
+            declaration_id=answer.declaration_id,
+            result=answer.result,
+            answered_on=answer.answered_on,
+            period_id=answer.period_id,
+            anomalies=answer.anomalies,
+        )
+        for seen, batch in open_batches:
+            if prestation_id not in seen and len(batch) < ANSWER_BATCH:
+                seen.add(prestation_id)
+                batch.append(command)
+                break
+        else:
+            open_batches.append(({prestation_id}, [command]))
+            batches.append(open_batches[-1][1])
+    return batches
 
 
 class QuoteExpirySweep:

@@ -223,3 +223,59 @@ def _replay(
         events = [current.envelopes[i].event for i in indexes]
         replayed.append(Handled(events, state, result, until[-1].version, replayed=True))
     return replayed
+
+
+@dataclass(frozen=True)
+class Job(Generic[C, S]):
+    """One command on one stream, for `handle_batch`."""
+
+    stream: str
+    decider: Decider[C, S]
+    command: C
+    context: Context
+
+
+def handle_batch(
+    store: EventStore, jobs: Sequence[Job[Any, Any]]
+) -> list[Handled[Any] | DomainError]:
+    """Independent commands on distinct streams (a poll's answers, a run's payments), decided
+    each on its own stream and appended in one transaction: one flush for the lot instead of
+    one each. A command the state refuses gives its error in its place, the others go on. When
+    a stream moved meanwhile, each job is handled again on its own, with the usual retries.
+    """
+    if len({job.stream for job in jobs}) != len(jobs):
+        raise ValueError("a batch names each stream at most once")
+    outcomes: list[Handled[Any] | DomainError] = []
+    requests: list[AppendRequest] = []
+    decided: list[tuple[int, Loaded[Any], list[DomainEvent]]] = []
+    for job in jobs:
+        loaded = load(store, job.stream, job.decider)
+        try:
+            events = list(job.decider.decide(job.command, loaded.state))
+        except DomainError as refused:
+            outcomes.append(refused)
+            continue
+        outcomes.append(Handled(events, loaded.state, None, loaded.version))
+        if events:
+            decided.append((len(outcomes) - 1, loaded, events))
+            requests.append(
+                AppendRequest(job.stream, to_new_events(events, job.context), loaded.expected)
+            )
+    if not requests:
+        return outcomes
+    try:
+        result = store.append_many(requests)
+    except WrongExpectedVersion:
+        return [_handled_alone(store, job) for job in jobs]
+    for index, loaded, events in decided:
+        job = jobs[index]
+        state = job.decider.fold(events, loaded.state)
+        outcomes[index] = Handled(events, state, result, result.versions[job.stream])
+    return outcomes
+
+
+def _handled_alone(store: EventStore, job: Job[Any, Any]) -> Handled[Any] | DomainError:
+    try:
+        return handle(store, job.stream, job.decider, job.command, job.context)
+    except DomainError as refused:
+        return refused

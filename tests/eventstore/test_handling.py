@@ -12,8 +12,8 @@ import pytest
 from shared.decider import Decider, DomainError
 from shared.events.base import Context, DomainEvent, Envelope, event
 from shared.eventstore.codec import to_new_events
-from shared.eventstore.handling import PreconditionFailed, handle, load
-from shared.eventstore.port import ANY, WrongExpectedVersion
+from shared.eventstore.handling import Handled, Job, PreconditionFailed, handle, handle_batch, load
+from shared.eventstore.port import ANY, AppendRequest, AppendResult, WrongExpectedVersion
 from shared.eventstore.reactions import ReactionRunner
 from shared.eventstore.sqlite import SQLiteEventStore
 
@@ -135,3 +135,55 @@ def test_if_match_decides_on_that_version_or_not_at_all(tmp_path: Path) -> None:
     with pytest.raises(PreconditionFailed):
         handle(store, "account-1", account, Deposit(5), CONTEXT, if_match=0)
     assert load(store, "account-1", account).state == 15
+
+
+def test_a_batch_appends_independent_commands_in_one_transaction(tmp_path: Path) -> None:
+    store = SQLiteEventStore(str(tmp_path / "e.db"))
+    handle(store, "account-3", account, Deposit(995), CONTEXT)
+    jobs = [
+        Job("account-1", account, Deposit(10), CONTEXT),
+        Job("account-2", account, Deposit(0), CONTEXT),  # changes nothing
+        Job("account-3", account, Deposit(10), CONTEXT),  # over the limit: refused
+        Job("account-4", account, Deposit(20), CONTEXT),
+    ]
+
+    first, unchanged, refused, fourth = handle_batch(store, jobs)
+
+    assert isinstance(first, Handled) and isinstance(fourth, Handled)
+    assert (first.state, first.version, fourth.state, fourth.version) == (10, 0, 20, 0)
+    assert first.result == fourth.result  # one append for both
+    assert isinstance(unchanged, Handled) and unchanged.result is None
+    assert isinstance(refused, DomainError)
+    assert [e.stream for e in store.read_all()] == ["account-3", "account-1", "account-4"]
+
+
+def test_a_batch_whose_stream_moved_is_handled_job_by_job(tmp_path: Path) -> None:
+    store = SQLiteEventStore(str(tmp_path / "e.db"))
+
+    class Interleaving(SQLiteEventStore):
+        moved = False
+
+        def append_many(self, requests: Sequence[AppendRequest]) -> AppendResult:
+            if not self.moved:  # another writer lands between the loads and the append
+                self.moved = True
+                store.append("account-1", to_new_events([SampleDeposited(amount=5)], CONTEXT), ANY)
+            return super().append_many(requests)
+
+    racing = Interleaving(str(tmp_path / "e.db"))
+    jobs = [
+        Job("account-1", account, Deposit(10), CONTEXT),
+        Job("account-2", account, Deposit(20), CONTEXT),
+    ]
+
+    outcomes = handle_batch(racing, jobs)
+
+    assert [o.state for o in outcomes if isinstance(o, Handled)] == [15, 20]
+    assert load(store, "account-1", account).state == 15
+
+
+def test_a_batch_names_each_stream_once(tmp_path: Path) -> None:
+    store = SQLiteEventStore(str(tmp_path / "e.db"))
+    twice = [Job("account-1", account, Deposit(1), CONTEXT)] * 2
+
+    with pytest.raises(ValueError, match="at most once"):
+        handle_batch(store, twice)
