@@ -19,7 +19,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated
@@ -328,7 +328,7 @@ BEARER = HTTPBearer(
 )
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Principal:
@@ -352,10 +352,10 @@ def forbidden(detail: str) -> ProblemError:
     return ProblemError(403, "forbidden", "Forbidden", detail)
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency answering 403 unless the caller has one of `roles`."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             raise forbidden(f"this operation needs the role {' or '.join(roles)}")
         return principal
@@ -363,10 +363,10 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     return check
 
 
-def require_scopes(*scopes: str) -> Callable[[Principal], Principal]:
+def require_scopes(*scopes: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency answering 403 unless the caller holds every scope (staff hold all)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         missing = [s for s in scopes if not principal.has_scope(s)]
         if missing:
             raise forbidden(f"this operation needs the scopes {', '.join(missing)}")

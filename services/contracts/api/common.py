@@ -34,13 +34,14 @@ class ContractsRuntime:
     views: ProjectionRunner
 
 
-def runtime(request: Request) -> ContractsRuntime:
+async def runtime(request: Request) -> ContractsRuntime:
     runtime: ContractsRuntime = request.app.state.contracts
     return runtime
 
 
-def handlers(request: Request) -> ContractsHandlers:
-    return runtime(request).handlers
+async def handlers(request: Request) -> ContractsHandlers:
+    found: ContractsHandlers = request.app.state.contracts.handlers
+    return found
 
 
 Runtime = Annotated[ContractsRuntime, Depends(runtime)]
@@ -60,7 +61,7 @@ def unauthenticated(detail: str) -> ProblemError:
     )
 
 
-def optional_principal(
+async def optional_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Principal | None:
