@@ -82,9 +82,8 @@ def test_a_new_version_of_the_projection_rebuilds_at_start(tmp_path: Path) -> No
 
     upgraded = ProjectionRunner(store, SampleTotalsV2(), tmp_path / "views")
     upgraded.start()
-    deadline = time.monotonic() + 20
-    while upgraded.status()["rebuilding"] and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert upgraded.rebuild(wait=True, timeout=20)  # joins the rebuild the start began
+    assert upgraded.status()["rebuilding"] is False
     assert (tmp_path / "views" / "sample_totals.current").read_text() == "1"
     assert upgraded.live.version == 2
     upgraded.stop()
