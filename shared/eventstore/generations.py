@@ -274,6 +274,10 @@ class Generation:
         for thread in list(self._threads):
             if thread is not threading.current_thread():
                 thread.join(timeout=10)
+        if any(thread.is_alive() for thread in self._threads):
+            # Closing a connection another thread is using can crash the process: leave it.
+            log.warning("%s did not stop; its connection stays open", self._restarter.name)
+            return
         # After a swap, a query may still be running on an old reader: let it finish.
         if close_readers:
             for conn in self._readers:

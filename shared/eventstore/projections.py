@@ -147,6 +147,12 @@ class ProjectionRunner:
     def position(self) -> Position:
         return self.live.position
 
+    @property
+    def stale(self) -> bool:
+        """Reads are answered by a generation of another version (its tables may have the old
+        shape) while the new one rebuilds: a query that needs the new shape can refuse."""
+        return self.live.stale
+
     def wait_for(self, position: Position, timeout: float = 5.0) -> bool:
         """Read your writes: wait until the generation that answers `read()` contains
         `position`. A stale generation contains only what it held when it froze: a newer

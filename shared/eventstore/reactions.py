@@ -324,4 +324,8 @@ class ReactionRunner:
         for thread in (self._reader, self._worker):
             if thread.ident is not None:
                 thread.join(timeout=10)
+        if self._worker.is_alive():
+            # Closing a connection another thread is using can crash the process: leave it.
+            log.warning("reaction %s did not stop (a reaction hangs?)", self.name)
+            return
         self._conn.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from shared.events.base import Envelope
 from shared.eventstore.port import NO_FILTER
 from shared.eventstore.projections import ProjectionRunner
@@ -130,6 +132,8 @@ def test_a_rebuild_that_fails_leaves_the_stale_generation_serving(tmp_path: Path
     assert status["failing"] is True  # the served view cannot advance
     assert isinstance(status["rebuild_position"], int)
     assert runner.wait_for(head, timeout=0)  # the stale one holds it
+    with pytest.raises(RuntimeError, match="never writes into it"):
+        runner.live.start()  # the new code is never let loose on the old tables
     with runner.read() as conn:
         assert len(snapshot(conn)[0]) == 100
     runner.stop()

@@ -100,6 +100,7 @@ def test_a_new_version_rebuilds_beside_the_frozen_old_one_and_takes_over(tmp_pat
         assert upgraded.reached.wait(timeout=120), "the rebuild should reach its gate"
         status = runner.status()
         assert status["stale"] is True and status["rebuilding"] is True
+        assert runner.stale is True
         assert status["version"] == 1 and status["position"] == frozen
         assert status["caught_up"] is False and status["failing"] is False
         assert status["failures"] == 0
@@ -132,6 +133,7 @@ def test_a_new_version_rebuilds_beside_the_frozen_old_one_and_takes_over(tmp_pat
     status = runner.status()
     assert status["stale"] is False and status["rebuilding"] is False
     assert status["version"] == 2 and status["caught_up"] is True
+    assert runner.stale is False
     assert status["lag_events"] == 0 and status["failures"] == 0
     assert (views / "sample_totals.current").read_text() == "1"
     assert until(lambda: not (views / "sample_totals.0.sqlite").exists())
@@ -180,10 +182,19 @@ def test_a_read_that_waited_is_served_by_the_generation_that_has_the_position(
 
 def test_a_rebuild_under_way_is_joined_not_doubled(tmp_path: Path) -> None:
     store = SQLiteEventStore(str(tmp_path / "events.db"))
-    runner = ProjectionRunner(store, SampleTotals(), tmp_path / "views", batch_size=100)
+    projection = SampleTotalsWithParity()
+    runner = ProjectionRunner(store, projection, tmp_path / "views", batch_size=100)
     runner.start()
     position = write_counts(store, 500)
-    assert runner.rebuild(wait=False) is False
+    assert runner.wait_for(position)
+    projection.gate_at = 0  # the rebuild holds at its first event
+    try:
+        assert runner.rebuild(wait=False) is False
+        assert projection.reached.wait(timeout=30)
+        assert runner.rebuild(wait=True, timeout=0.05) is False  # joined, still under way
+        assert runner.live.number == 0 and runner.status()["rebuilding"] is True
+    finally:
+        projection.gate.set()
     assert runner.rebuild(wait=True, timeout=60) is True
     assert runner.live.number == 1
     assert runner.wait_for(position)

@@ -64,7 +64,8 @@ def app_with(
         settings=kit_settings(tmp_path),
         store=store,
         routers=[],
-        components=[*components, Closing(store)],
+        # Stopped in reverse: the store closes last, once no runner reads it any more.
+        components=[Closing(store), *components],
         readiness=readiness,
     )
     with TestClient(app) as client:
