@@ -1,36 +1,41 @@
 """Read models built from events, exactly once, rebuildable beside the live one.
 
-Each generation of a projection is its own SQLite file holding the read model's tables and a
-checkpoint, written in the same transaction: after a crash the checkpoint says exactly which
-events the rows contain. A rebuild fills a new generation from position zero while the current
-one keeps serving, then the catalog file is switched to it atomically.
+Each generation of a projection is its own SQLite file (see `generations`). A rebuild fills a
+new generation from position zero while the current one keeps serving, then the catalog file
+is switched to it atomically. When the code's `version` differs from the one a generation was
+built with, that generation is stale: it keeps answering reads, frozen at its checkpoint,
+while the new code rebuilds beside it; the new one takes over as soon as it holds everything
+the stale one does, so no read ever goes back in the log.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from shared.events.base import Envelope
-from shared.eventstore.codec import decode
-from shared.eventstore.port import START, EventStore, Position, RecordedEvent, Subscription
+from shared.eventstore.generations import Generation, remove_files
+from shared.eventstore.port import EventStore, Position
+from shared.eventstore.subscriptions import (
+    DEFAULT_BACKOFF,
+    LAG_CAP,
+    Backoff,
+    FailureLog,
+    LagCounter,
+    head_and_lag,
+    lag_report,
+)
 
 log = logging.getLogger(__name__)
 
-_META = """
-CREATE TABLE IF NOT EXISTS projection_meta (
-    id       INTEGER PRIMARY KEY CHECK (id = 1),
-    position INTEGER NOT NULL,
-    version  INTEGER NOT NULL
-);
-"""
+# The generation class was private to this module; the old name still works.
+_Generation = Generation
 
 
 class Projection(Protocol):
@@ -45,174 +50,12 @@ class Projection(Protocol):
     def apply(self, conn: sqlite3.Connection, envelope: Envelope) -> None: ...
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    # The event store is the durable record; a lost read-model commit is replayed from it.
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
-
-
-class _Generation:
-    """One read-model file in batched transactions: it catches up by reading the log page by
-    page in one thread, then follows a subscription fed through a queue."""
-
-    _STOP = object()
-
-    def __init__(
-        self, store: EventStore, projection: Projection, path: Path, batch_size: int
-    ) -> None:
-        self.store = store
-        self.projection = projection
-        self.path = path
-        self.batch_size = batch_size
-        self.conn = _connect(path)
-        self.conn.executescript(_META)
-        row = self.conn.execute("SELECT position, version FROM projection_meta").fetchone()
-        if row is None:
-            projection.create(self.conn)
-            self.conn.execute(
-                "INSERT INTO projection_meta VALUES (1, ?, ?)", (START, projection.version)
-            )
-            row = (START, projection.version)
-        self.position: Position = row[0]
-        self.version: int = row[1]
-        self._advanced = threading.Condition()
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=10 * batch_size)
-        # Subscribed once caught up, from where the catch-up stopped.
-        self._subscription: Subscription | None = None
-        self._stopping = threading.Event()
-        self._lifecycle = threading.Lock()  # orders subscribing against stop()
-        self._threads: list[threading.Thread] = []
-        self.failure: BaseException | None = None
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-
-    def start(self) -> None:
-        thread = threading.Thread(
-            target=self._run, name=f"{self.projection.name}-apply", daemon=True
-        )
-        self._threads.append(thread)
-        thread.start()
-
-    def _run(self) -> None:
-        # Catching up reads and folds in this one thread: a reader thread handing events over
-        # one by one would fight this one for the GIL at every SQLite call of either.
-        try:
-            self._catch_up()
-        except BaseException as error:  # surfaced through status(), never silently
-            self.failure = error
-            log.exception("projection %s: catch-up failed", self.projection.name)
-            return
-        with self._lifecycle:
-            if self._stopping.is_set():
-                return
-            self._subscription = self.store.subscribe(after=self.position)
-            reader = threading.Thread(
-                target=self._read, name=f"{self.projection.name}-read", daemon=True
-            )
-            self._threads.append(reader)
-            reader.start()
-        self._apply()
-
-    def _catch_up(self) -> None:
-        handles = self.projection.handles
-        while not self._stopping.is_set():
-            page = self.store.read_all(self.position, limit=self.batch_size)
-            if not page:
-                return
-            self._commit(page, handles)
-            if len(page) < self.batch_size:
-                return
-
-    def _read(self) -> None:
-        assert self._subscription is not None
-        try:
-            for recorded in self._subscription:
-                self._queue.put(recorded)
-        except BaseException as error:  # surfaced through status(), never silently
-            self.failure = error
-            log.exception("projection %s: subscription failed", self.projection.name)
-        finally:
-            self._queue.put(self._STOP)
-
-    def _apply(self) -> None:
-        handles = self.projection.handles
-        while True:
-            item = self._queue.get()
-            if item is self._STOP:
-                return
-            batch = [item]
-            while len(batch) < self.batch_size:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is self._STOP:
-                    self._queue.put(item)
-                    break
-                batch.append(item)
-            try:
-                self._commit(batch, handles)
-            except BaseException as error:
-                self.failure = error
-                assert self._subscription is not None
-                self._subscription.stop()
-                log.exception("projection %s: apply failed", self.projection.name)
-                return
-
-    def _commit(self, batch: Sequence[object], handles: frozenset[str]) -> None:
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for item in batch:
-                assert isinstance(item, RecordedEvent)
-                if item.type in handles:
-                    self.projection.apply(conn, decode(item))
-            last = batch[-1]
-            assert isinstance(last, RecordedEvent)
-            conn.execute("UPDATE projection_meta SET position = ?", (last.position,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        with self._advanced:
-            self.position = last.position
-            self._advanced.notify_all()
-
-    def wait_for(self, position: Position, timeout: float) -> bool:
-        with self._advanced:
-            return self._advanced.wait_for(
-                lambda: self.position >= position or self.failure is not None, timeout
-            ) and (self.position >= position)
-
-    def reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA query_only=ON")
-            self._local.conn = conn
-            self._readers.append(conn)
-        return conn
-
-    def stop(self, *, close_readers: bool = True) -> None:
-        with self._lifecycle:
-            self._stopping.set()
-            subscription = self._subscription
-        if subscription is not None:
-            subscription.stop()
-        for thread in list(self._threads):
-            thread.join(timeout=10)
-        # After a swap, a query may still be running on an old reader: let it finish.
-        if close_readers:
-            for conn in self._readers:
-                conn.close()
-        self.conn.close()
-
-
 class ProjectionRunner:
-    """Keeps one projection current in `directory` and answers its queries."""
+    """Keeps one projection current in `directory` and answers its queries.
+
+    `backoff` paces the restarts after a failure (a dropped subscription, an `apply` that
+    raises); `lag_cap` bounds the read that counts `lag_events` in `status()`.
+    """
 
     def __init__(
         self,
@@ -221,15 +64,23 @@ class ProjectionRunner:
         directory: Path | str,
         *,
         batch_size: int = 1000,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        lag_cap: int = LAG_CAP,
     ) -> None:
         self.store = store
         self.projection = projection
         self.directory = Path(directory)
         self.batch_size = batch_size
+        self.backoff = backoff
+        self.failures = FailureLog()  # of every generation, so the count only grows
         self._catalog = self.directory / f"{projection.name}.current"
-        self._live: _Generation | None = None
-        self._rebuilding: _Generation | None = None
-        self._swap_lock = threading.Lock()
+        # Guards which generation serves and which rebuilds; notified at every commit.
+        self._changed = threading.Condition()
+        self._live: Generation | None = None
+        self._rebuilding: Generation | None = None
+        self._retiring: Generation | None = None  # replaced, its files not yet removed
+        self._lag = LagCounter(store, cap=lag_cap)
+        self._rebuild_lag = LagCounter(store, cap=lag_cap)
 
     @property
     def name(self) -> str:
@@ -244,14 +95,38 @@ class ProjectionRunner:
         except FileNotFoundError:
             return 0
 
+    def _generation(self, number: int, *, rebuilding: bool) -> Generation:
+        return Generation(
+            self.store,
+            self.projection,
+            self._path(number),
+            number,
+            batch_size=self.batch_size,
+            changed=self._changed,
+            failures=self.failures,
+            backoff=self.backoff,
+            on_step=self._offer if rebuilding else None,
+        )
+
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         current = self._current_generation()
         self._discard_unfinished(current)
-        self._live = _Generation(self.store, self.projection, self._path(current), self.batch_size)
-        self._live.start()
-        if self._live.version != self.projection.version:
+        live = self._generation(current, rebuilding=False)
+        with self._changed:
+            self._live = live
+        if live.stale:
+            log.warning(
+                "projection %s: generation %d holds version %d, the code is version %d;"
+                " it serves reads, frozen, while a new generation rebuilds",
+                self.name,
+                current,
+                live.version,
+                self.projection.version,
+            )
             self.rebuild(wait=False)
+        else:
+            live.start()
 
     def _discard_unfinished(self, current: int) -> None:
         # A rebuild that crashed before its swap left a newer file: it is never read.
@@ -261,77 +136,124 @@ class ProjectionRunner:
                 path.unlink(missing_ok=True)
 
     @property
-    def live(self) -> _Generation:
-        if self._live is None:
+    def live(self) -> Generation:
+        """The generation that answers reads."""
+        live = self._live
+        if live is None:
             raise RuntimeError(f"projection {self.name} is not started")
-        return self._live
+        return live
 
     @property
     def position(self) -> Position:
         return self.live.position
 
+    @property
+    def stale(self) -> bool:
+        """Reads are answered by a generation of another version (its tables may have the old
+        shape) while the new one rebuilds: a query that needs the new shape can refuse."""
+        return self.live.stale
+
     def wait_for(self, position: Position, timeout: float = 5.0) -> bool:
-        """Read your writes: wait until the read model contains `position`."""
-        return self.live.wait_for(position, timeout)
+        """Read your writes: wait until the generation that answers `read()` contains
+        `position`. A stale generation contains only what it held when it froze: a newer
+        position is answered once the rebuilt one has taken over and reached it. False when
+        `timeout` passes first (callers answer 503)."""
+
+        def served() -> bool:
+            live = self._live
+            return live is not None and live.position >= position
+
+        with self._changed:
+            return self._changed.wait_for(served, timeout)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        with self._swap_lock:
+        # The connection is opened under the lock: a swap deletes the old file right after.
+        with self._changed:
             conn = self.live.reader()
         yield conn
 
-    def rebuild(self, *, wait: bool = True, timeout: float = 3600.0) -> None:
-        """Fill a new generation from position zero beside the live one, then swap."""
-        next_generation = self._current_generation() + 1
-        self._path(next_generation).unlink(missing_ok=True)
-        fresh = _Generation(
-            self.store, self.projection, self._path(next_generation), self.batch_size
-        )
-        self._rebuilding = fresh
-        fresh.start()
+    def rebuild(self, *, wait: bool = True, timeout: float = 3600.0) -> bool:
+        """Fill a new generation from position zero beside the live one, then swap. A rebuild
+        under way is joined, never doubled. With `wait`, True once the new generation serves
+        (False when `timeout` passed first: the rebuild goes on)."""
+        with self._changed:
+            fresh = self._rebuilding
+            begin = fresh is None
+            if fresh is None:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                base = self._live.number if self._live is not None else self._current_generation()
+                remove_files(self._path(base + 1))
+                fresh = self._generation(base + 1, rebuilding=True)
+                self._rebuilding = fresh
+        if begin:
+            fresh.start()
+        if not wait:
+            return False
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: self._live is fresh and self._retiring is None, timeout
+            )
 
-        def finish() -> None:
-            while fresh.failure is None:
-                if fresh.wait_for(self.store.head(), timeout):
-                    break
-            if fresh.failure is not None:
-                log.error("projection %s: rebuild failed, keeping the live one", self.name)
-                fresh.stop()
-                self._rebuilding = None
+    def _offer(self, fresh: Generation) -> None:
+        """Called by a rebuilding generation after each step: it takes over once it holds
+        everything the serving one does (the head, when nothing serves yet)."""
+        with self._changed:
+            live = self._live
+            if self._rebuilding is not fresh:
                 return
-            self._swap(fresh, next_generation)
-
-        if wait:
-            finish()
-        else:
-            threading.Thread(target=finish, name=f"{self.name}-rebuild", daemon=True).start()
-
-    def _swap(self, fresh: _Generation, generation: int) -> None:
-        temporary = self._catalog.with_suffix(".tmp")
-        temporary.write_text(str(generation))
-        os.replace(temporary, self._catalog)
-        with self._swap_lock:
-            old, self._live = self._live, fresh
-        self._rebuilding = None
-        if old is not None:
-            old.stop(close_readers=False)
-            for path in self.directory.glob(f"{self.projection.name}.{generation - 1}.sqlite*"):
-                path.unlink(missing_ok=True)
+            target = live.position if live is not None else self.store.head()
+            if fresh.position < target:
+                return
+            temporary = self._catalog.with_suffix(".tmp")
+            temporary.write_text(str(fresh.number))
+            os.replace(temporary, self._catalog)
+            self._live, self._rebuilding, self._retiring = fresh, None, live
+            self._changed.notify_all()
+        log.info("projection %s: generation %d serves", self.name, fresh.number)
+        if live is not None:
+            live.stop(close_readers=False)
+            remove_files(live.path)
+        with self._changed:
+            self._retiring = None
+            self._changed.notify_all()
 
     def status(self) -> dict[str, object]:
-        live = self.live
-        head = self.store.head()
-        return {
+        """Where the served view stands. `lag_events` counts every event between its position
+        and the head (a projection reads them all, whether it folds them or not); `failing`
+        says whether the generation the served view waits on is failing right now."""
+        with self._changed:
+            live, fresh = self._live, self._rebuilding
+        if live is None:
+            return {"name": self.name, "caught_up": False, "lag_events": None, "started": False}
+        head, lag = head_and_lag(self.store, self._lag, live.position)
+        advancing = fresh if live.stale else live
+        failing = advancing is not None and advancing.failing
+        failures = self.failures.report()
+        report: dict[str, object] = {
             "name": self.name,
+            "version": live.version,
             "position": live.position,
             "head": head,
-            "caught_up": live.failure is None and live.position >= head,
-            "rebuilding": self._rebuilding is not None,
-            "failed": None if live.failure is None else repr(live.failure),
+            **lag_report(lag, self._lag.cap),
+            "caught_up": not live.stale and not failing and lag == 0,
+            "stale": live.stale,
+            "rebuilding": fresh is not None,
+            "failing": failing,
+            **failures,
+            "failed": failures["last_error"] if failing else None,
         }
+        if fresh is not None:
+            _, rebuild_lag = head_and_lag(self.store, self._rebuild_lag, fresh.position)
+            report["rebuild_position"] = fresh.position
+            report["rebuild_lag_events"] = rebuild_lag
+        return report
 
     def stop(self) -> None:
-        if self._rebuilding is not None:
-            self._rebuilding.stop()
-        if self._live is not None:
-            self._live.stop()
+        with self._changed:
+            fresh, live = self._rebuilding, self._live
+            self._rebuilding = None  # no swap after this
+        if fresh is not None:
+            fresh.stop()
+        if live is not None:
+            live.stop()

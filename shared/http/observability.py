@@ -12,12 +12,15 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +30,7 @@ from shared.http.problems import REQUEST_ID_HEADER
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 access_log = logging.getLogger("coop.http.access")
+log = logging.getLogger(__name__)
 
 # Attributes every LogRecord has; anything else was passed in `extra` and is logged as a field.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
@@ -90,14 +94,72 @@ class Metrics:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route, str(status)).observe(seconds)
 
-    def exposition(self) -> Response:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+    def exposition(self, runners: Iterable[Mapping[str, object]] = ()) -> Response:
+        """The metrics, and gauges of the runners whose statuses are given."""
+        body = generate_latest(self.registry)
+        statuses = list(runners)
+        if statuses:
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(RunnerCollector(statuses))
+            body += generate_latest(registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+# Runner gauges: (metric, help, status key, kind). Numbers and runner names only: never an
+# error text or a position.
+_RUNNER_METRICS = (
+    ("runner_lag_events", "Events the runner has still to handle (capped)", "lag_events", "gauge"),
+    ("runner_failures", "Failures of the runner since it started", "failures", "counter"),
+    ("runner_stale_generation", "1 while a stale projection generation serves", "stale", "gauge"),
+    ("runner_rebuilding", "1 while a projection generation rebuilds", "rebuilding", "gauge"),
+    ("runner_failing", "1 while the runner fails and retries", "failing", "gauge"),
+    ("runner_parked_events", "Events a reaction holds back behind waiting ones", "parked", "gauge"),
+)
+
+
+class RunnerCollector(Collector):
+    """Per-runner gauges from statuses taken at scrape time."""
+
+    def __init__(self, statuses: Iterable[Mapping[str, object]]) -> None:
+        self._statuses: dict[str, Mapping[str, object]] = {}
+        for status in statuses:
+            name = status.get("name")
+            if isinstance(name, str):
+                self._statuses.setdefault(name, status)  # one sample per runner name
+
+    def collect(self) -> Iterator[Metric]:
+        for metric, text, key, kind in _RUNNER_METRICS:
+            family: GaugeMetricFamily | CounterMetricFamily = (
+                CounterMetricFamily(metric, text, labels=["runner"])
+                if kind == "counter"
+                else GaugeMetricFamily(metric, text, labels=["runner"])
+            )
+            for name, status in self._statuses.items():
+                value = status.get(key)
+                if isinstance(value, bool | int | float):
+                    family.add_metric([name], float(value))
+            if family.samples:
+                yield family
+
+
+def runner_statuses(
+    checks: Iterable[Callable[[], Mapping[str, object]]],
+) -> list[Mapping[str, object]]:
+    """Each readiness check's status; one that cannot answer is left out of the metrics."""
+    statuses = []
+    for check in checks:
+        try:
+            statuses.append(check())
+        except Exception:
+            log.debug("a readiness check failed while metrics were scraped", exc_info=True)
+    return statuses
 
 
 def metrics_endpoint(request: Request) -> Response:
-    """`GET /metrics`: the app's metrics in the Prometheus text format."""
+    """`GET /metrics`: the app's metrics in the Prometheus text format, with gauges of the
+    app's runners (its readiness checks)."""
     metrics: Metrics = request.app.state.metrics
-    return metrics.exposition()
+    return metrics.exposition(runner_statuses(getattr(request.app.state, "readiness", ())))
 
 
 class ObservabilityMiddleware:

@@ -11,6 +11,7 @@ routers read it back through the typed dependencies below.
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -33,8 +34,10 @@ from shared.http.problems import (
 )
 from shared.settings import Settings
 
-# A projection may trail the head by this much and still serve: reads can wait for a position.
+# A runner may trail the head by this many events and still serve: reads can wait for a
+# position. Compared with the `lag_events` of each check.
 READY_LAG = 1000
+_PUBLIC_FLAGS = ("lag_capped", "stale", "rebuilding")
 
 
 class Component(Protocol):
@@ -159,7 +162,26 @@ async def health() -> dict[str, str]:
 
 
 def ready(request: Request) -> JSONResponse:
-    """Readiness: the store answers and every projection is caught up (or nearly)."""
+    """Readiness: the store answers and every runner is caught up (or nearly) and not failing.
+
+    Anonymous callers see, per check, only whether it is ready and how far behind it is; a
+    staff key (ops, admin) sees the whole status: errors, failed positions, failure counts.
+    Never raises: a check that cannot answer is reported as not ready."""
+    checks = _run_checks(request)
+    verdicts = [_is_ready(check) for check in checks]
+    staff = _is_staff(request)
+    shown = [
+        {**(check if staff else _public(check)), "ready": verdict}
+        for check, verdict in zip(checks, verdicts, strict=True)
+    ]
+    ready = all(verdicts)
+    return JSONResponse(
+        {"status": "ready" if ready else "not-ready", "checks": shown},
+        status_code=200 if ready else 503,
+    )
+
+
+def _run_checks(request: Request) -> list[dict[str, object]]:
     store: EventStore = request.app.state.store
     checks: list[dict[str, object]] = []
     try:
@@ -168,21 +190,65 @@ def ready(request: Request) -> JSONResponse:
         checks.append({"name": "store", "caught_up": False, "error": repr(error)})
     for check in request.app.state.readiness:
         try:
-            checks.append(dict(check()))
+            checks.append({str(key): _plain(value) for key, value in dict(check()).items()})
         except Exception as error:
-            checks.append({"name": getattr(check, "__name__", "?"), "error": repr(error)})
-    ready = all(_is_ready(check) for check in checks)
-    return JSONResponse(
-        {"status": "ready" if ready else "not-ready", "checks": checks},
-        status_code=200 if ready else 503,
-    )
+            checks.append({"name": _check_name(check), "caught_up": False, "error": repr(error)})
+    return checks
+
+
+def _plain(value: object) -> object:
+    """A value the JSON response can always carry."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return str(value)
+
+
+def _check_name(check: Readiness) -> str:
+    owner_name = getattr(getattr(check, "__self__", None), "name", None)
+    return owner_name if isinstance(owner_name, str) else getattr(check, "__name__", "?")
+
+
+def _public(check: Mapping[str, object]) -> dict[str, object]:
+    """What anyone may see of a check: its name, whether it is caught up, its lag in events,
+    whether it serves a stale generation or rebuilds. No error text, no position, no id."""
+    shown: dict[str, object] = {
+        "name": str(check.get("name", "?")),
+        "caught_up": check.get("caught_up") is True,
+    }
+    lag = check.get("lag_events")
+    if "lag_events" in check:
+        shown["lag_events"] = lag if isinstance(lag, int) and not isinstance(lag, bool) else None
+    for flag in _PUBLIC_FLAGS:
+        if flag in check:
+            shown[flag] = check[flag] is True
+    return shown
+
+
+def _is_staff(request: Request) -> bool:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return False
+    try:
+        keyring: KeyRing = request.app.state.keyring
+        principal = keyring.authenticate(key.strip())
+    except Exception:  # readiness answers even when keys cannot be checked: as anonymous
+        return False
+    return principal is not None and principal.is_staff
 
 
 def _is_ready(check: Mapping[str, object]) -> bool:
+    if check.get("error") or check.get("failing") or check.get("failed"):
+        return False
     if check.get("caught_up") is True:
         return True
-    if check.get("error") or check.get("failed"):
-        return False
+    if "lag_events" in check:
+        lag = check["lag_events"]
+        if check.get("lag_capped") is True or isinstance(lag, bool) or not isinstance(lag, int):
+            return False
+        return lag <= READY_LAG
+    # A check without lag_events: its positions are counts of events on SQLite only.
     position, head = check.get("position"), check.get("head")
     return isinstance(position, int) and isinstance(head, int) and head - position <= READY_LAG
 

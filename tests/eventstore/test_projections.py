@@ -14,6 +14,7 @@ from shared.eventstore.codec import to_new_events
 from shared.eventstore.port import ANY
 from shared.eventstore.projections import ProjectionRunner
 from shared.eventstore.sqlite import SQLiteEventStore
+from tests.eventstore.faults import until
 from tests.eventstore.sample_projection import SampleCounted, SampleTotals, snapshot, write_counts
 
 
@@ -82,9 +83,7 @@ def test_a_new_version_of_the_projection_rebuilds_at_start(tmp_path: Path) -> No
 
     upgraded = ProjectionRunner(store, SampleTotalsV2(), tmp_path / "views")
     upgraded.start()
-    deadline = time.monotonic() + 20
-    while upgraded.status()["rebuilding"] and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert until(lambda: upgraded.status()["rebuilding"] is False)
     assert (tmp_path / "views" / "sample_totals.current").read_text() == "1"
     assert upgraded.live.version == 2
     upgraded.stop()
@@ -95,6 +94,7 @@ RUN_UNTIL_KILLED = """
 import sys, time
 from shared.eventstore.projections import ProjectionRunner
 from shared.eventstore.sqlite import SQLiteEventStore
+from tests.eventstore.faults import until
 from tests.eventstore.sample_projection import SampleTotals
 store = SQLiteEventStore(sys.argv[1])
 ProjectionRunner(store, SampleTotals(), sys.argv[2], batch_size=50).start()
