@@ -33,6 +33,7 @@ from shared.eventstore.port import (
     NewEvent,
     Position,
     RecordedEvent,
+    StoreUnavailable,
     StreamState,
     WrongExpectedVersion,
     category_of,
@@ -84,7 +85,10 @@ class SQLiteEventStore:
         self._commit_count = 0
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
+        # Guards the reader list and counts the reads running: closing a connection another
+        # thread is reading through crashes the interpreter, so close() waits for them.
+        self._readers_lock = threading.Condition()
+        self._reads_running = 0
         self._closed = False
         self._writer = self._connect()
         # Savepoints and statements journal the pages they change to undo themselves; past
@@ -117,7 +121,16 @@ class SQLiteEventStore:
         if self._in_memory:
             with self._write_lock:
                 return self._writer.execute(sql, params).fetchall()
-        return self._reader().execute(sql, params).fetchall()
+        with self._readers_lock:
+            if self._closed:
+                raise StoreUnavailable("the event store is closed")
+            self._reads_running += 1
+        try:
+            return self._reader().execute(sql, params).fetchall()
+        finally:
+            with self._readers_lock:
+                self._reads_running -= 1
+                self._readers_lock.notify_all()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -328,6 +341,7 @@ class SQLiteEventStore:
         with self._commits:
             self._commits.notify_all()
         with self._readers_lock:
+            self._readers_lock.wait_for(lambda: self._reads_running == 0, timeout=30)
             for conn in self._readers:
                 conn.close()
             self._readers.clear()

@@ -18,6 +18,7 @@ from shared.eventstore.port import (
     EventFilter,
     NewEvent,
     RecordedEvent,
+    StoreUnavailable,
     WrongExpectedVersion,
 )
 from shared.eventstore.sqlite import DuplicateEventIds, SQLiteEventStore
@@ -147,3 +148,27 @@ def test_a_filtered_subscription_moves_past_what_it_does_not_want(tmp_path: Path
         subscription.stop()
         consumer.join(timeout=5)
         store.close()
+
+
+def test_closing_waits_for_a_read_running_on_another_thread(tmp_path: Path) -> None:
+    """Closing a connection another thread reads through would crash the interpreter."""
+    store = SQLiteEventStore(str(tmp_path / "e.db"))
+    for _ in range(20):
+        store.append(f"sample-{uuid.uuid4().hex}", [event() for _ in range(500)], NO_STREAM)
+    outcomes: list[str] = []
+
+    def read() -> None:
+        for _ in range(100_000):  # bounded: it ends at the first read after close()
+            try:
+                store.read_all()
+            except StoreUnavailable:
+                outcomes.append("closed")
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.05)
+    store.close()
+    reader.join(timeout=30)
+
+    assert outcomes == ["closed"]
