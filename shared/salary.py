@@ -3,6 +3,10 @@
 Shared because contracts shows the estimate at encoding and payroll computes the real salary
 with the same rules. Every step is rounded half-up to the cent; the rounding residue goes to
 the employer contributions so that the parts of the budget add up to it exactly.
+
+Inputs out of range (a negative or unstorable amount, a rate that is not a fraction from 0 to
+1) are refused with `AmountOutOfRange` / `RateOutOfRange` naming the field, before any
+arithmetic, so every figure of the breakdown fits a 64-bit integer.
 """
 
 from __future__ import annotations
@@ -11,10 +15,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.decider import DomainError
-from shared.money import apply_rate, round_half_up
+from shared.money import (
+    MAX_CENTS,
+    apply_rate,
+    checked_cents,
+    checked_rate,
+    divide,
+)
 from shared.parameters import Parameters
 
 _SHARE_PLACES = Decimal("0.0001")
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
 class BudgetTooLow(DomainError):
@@ -60,8 +72,10 @@ def salary_breakdown(
     """The breakdown of a price excluding VAT into VAT, fee, expenses and the salary's parts.
 
     Rates are fractions (`Decimal("0.21")`). Raises `BudgetTooLow` when fee + expenses take the
-    whole price, since a salary cannot be zero or negative.
+    whole price, since a salary cannot be zero or negative; `AmountOutOfRange` or
+    `RateOutOfRange` when an input is outside what a salary can be made of.
     """
+    _check_inputs(amount_excl_vat_cents, vat_rate, expenses_cents, withholding_rate)
     vat = apply_rate(amount_excl_vat_cents, vat_rate)
     fee = apply_rate(amount_excl_vat_cents, params.fee_rate)
     budget = amount_excl_vat_cents - fee - expenses_cents
@@ -74,7 +88,7 @@ def salary_breakdown(
     basis = params.contribution_basis
     # The budget is the total employer cost: gross * (1 + basis * (employer + holiday rates)).
     cost_factor = 1 + basis * (params.employer_rate + params.holiday_rate)
-    gross = round_half_up(Decimal(budget) / cost_factor)
+    gross = divide(budget, cost_factor)
     holiday = apply_rate(gross, basis * params.holiday_rate)
     employee = apply_rate(gross, basis * params.employee_rate)
     taxable = gross - employee
@@ -97,3 +111,16 @@ def salary_breakdown(
         withholding_cents=withholding,
         net_cents=net,
     )
+
+
+def _check_inputs(
+    amount_excl_vat_cents: int, vat_rate: Decimal, expenses_cents: int, withholding_rate: Decimal
+) -> None:
+    # Every other figure is at most the price, except the total: the price plus a VAT of at
+    # most 100 % of it. Half of MAX_CENTS keeps that total storable too.
+    checked_cents(
+        amount_excl_vat_cents, field="amount_excl_vat_cents", minimum=0, maximum=MAX_CENTS // 2
+    )
+    checked_cents(expenses_cents, field="expenses", minimum=0)
+    checked_rate(vat_rate, field="vat_rate", minimum=_ZERO, maximum=_ONE)
+    checked_rate(withholding_rate, field="withholding_rate", minimum=_ZERO, maximum=_ONE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,7 +19,17 @@ from services.contracts.domain import (
     prestation_decider,
 )
 from shared.events.contracts import EmploymentContractDrawnUp, WorkDay
-from shared.money import apply_rate, format_eur, format_percent, parse_decimal, percent
+from shared.money import (
+    MAX_CENTS,
+    AmountOutOfRange,
+    RateOutOfRange,
+    apply_rate,
+    divide,
+    format_eur,
+    format_percent,
+    parse_decimal,
+    percent,
+)
 from shared.money import round_half_up as round_cents
 from shared.parameters import parameters_on
 from shared.salary import BudgetTooLow, SalaryBreakdown, salary_breakdown
@@ -51,6 +62,69 @@ class TestMoney:
     def test_a_percentage_must_be_a_number(self, text: str) -> None:
         with pytest.raises(ValueError):
             percent(text)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "1e999999999",  # Decimal reads it; dividing it by 100 overflowed
+            "1E5",
+            "²",  # str.isdigit() says yes, Decimal says no
+            "٣",  # an Arabic-Indic digit Decimal would read as 3
+            "0x10",
+            "1 000",
+            "1.",
+            ".5",
+            "--1",
+            "1" * 16,  # more digits than any rate or factor has
+            "0." + "1" * 13,
+        ],
+    )
+    def test_a_decimal_is_refused_by_its_form_before_any_arithmetic(self, text: str) -> None:
+        with pytest.raises(ValueError, match="not a number"):
+            parse_decimal(text)
+        with pytest.raises(ValueError, match="not a number"):
+            percent(text)
+
+    @pytest.mark.parametrize("text", ["-2.5", "+3", "123456789012345.123456789012", " 7 "])
+    def test_plain_decimals_are_read(self, text: str) -> None:
+        assert parse_decimal(text) == Decimal(text.strip())
+
+    @pytest.mark.parametrize(
+        "cents",
+        [10**30, -(10**30), MAX_CENTS + 1, 10**5000],
+        ids=["1e30", "-1e30", "max+1", "1e5000"],  # 10**5000 is too long for str()
+    )
+    def test_an_amount_that_cannot_be_stored_is_refused(self, cents: int) -> None:
+        with pytest.raises(AmountOutOfRange) as refused:
+            apply_rate(cents, Decimal("0.21"))
+        assert isinstance(refused.value, ValueError) and refused.value.status == 422
+        with pytest.raises(AmountOutOfRange):
+            divide(cents, Decimal("1.46"))
+
+    @pytest.mark.parametrize(
+        "cents",
+        [Decimal("1e999999999"), Decimal("-1e999999999"), Decimal("NaN"), Decimal("Infinity")],
+    )
+    def test_rounding_refuses_what_is_not_an_amount(self, cents: Decimal) -> None:
+        with pytest.raises(AmountOutOfRange):
+            round_cents(cents)
+
+    def test_a_result_that_cannot_be_stored_is_refused(self) -> None:
+        assert apply_rate(MAX_CENTS, Decimal(1)) == MAX_CENTS
+        with pytest.raises(AmountOutOfRange):
+            apply_rate(MAX_CENTS, Decimal("1.01"))
+        with pytest.raises(AmountOutOfRange):
+            round_cents(Decimal(MAX_CENTS) + Decimal("0.5"))
+
+    @pytest.mark.parametrize("rate", [Decimal("1e999999999"), Decimal("NaN"), Decimal(1001)])
+    def test_a_rate_that_is_no_fraction_is_refused(self, rate: Decimal) -> None:
+        with pytest.raises(RateOutOfRange):
+            apply_rate(100, rate)
+
+    def test_a_divisor_must_be_a_positive_factor(self) -> None:
+        assert divide(93500, Decimal("1.462672")) == 63924
+        with pytest.raises(RateOutOfRange):
+            divide(100, Decimal(0))
 
     def test_euros_are_formatted_with_thousands(self) -> None:
         assert format_eur(121000) == "1,210.00"
@@ -125,6 +199,59 @@ class TestBudget:
     def test_one_cent_of_budget_is_a_salary(self) -> None:
         breakdown = salary_breakdown(100000, VAT_21, 93499, WITHHOLDING_22, PARAMS)
         assert breakdown.budget_cents == 1
+
+
+class TestInputRange:
+    """Out-of-range inputs are refused naming the field, before any arithmetic can fail."""
+
+    @pytest.mark.parametrize(
+        ("amount", "expenses", "vat", "withholding", "error", "field"),
+        [
+            (10**30, 0, VAT_21, WITHHOLDING_22, AmountOutOfRange, "amount_excl_vat_cents"),
+            (
+                MAX_CENTS // 2 + 1,
+                0,
+                VAT_21,
+                WITHHOLDING_22,
+                AmountOutOfRange,
+                "amount_excl_vat_cents",
+            ),
+            (-1, 0, VAT_21, WITHHOLDING_22, AmountOutOfRange, "amount_excl_vat_cents"),
+            (100000, 10**30, VAT_21, WITHHOLDING_22, AmountOutOfRange, "expenses"),
+            (100000, -1, VAT_21, WITHHOLDING_22, AmountOutOfRange, "expenses"),
+            (100000, 0, Decimal("1e999999997"), WITHHOLDING_22, RateOutOfRange, "vat_rate"),
+            (100000, 0, Decimal("-0.21"), WITHHOLDING_22, RateOutOfRange, "vat_rate"),
+            (100000, 0, VAT_21, Decimal("1.01"), RateOutOfRange, "withholding_rate"),
+            (100000, 0, VAT_21, Decimal("NaN"), RateOutOfRange, "withholding_rate"),
+        ],
+    )
+    def test_an_input_out_of_range_is_refused_naming_its_field(
+        self,
+        amount: int,
+        expenses: int,
+        vat: Decimal,
+        withholding: Decimal,
+        error: type[ValueError],
+        field: str,
+    ) -> None:
+        with pytest.raises(error) as refused:
+            salary_breakdown(amount, vat, expenses, withholding, PARAMS)
+        assert getattr(refused.value, "field", None) == field
+
+    @given(
+        amount=st.integers(min_value=1, max_value=MAX_CENTS // 2),
+        vat_rate=st.decimals(min_value=0, max_value=1, places=4),
+        withholding_rate=st.decimals(min_value=0, max_value=1, places=4),
+    )
+    def test_every_figure_of_any_price_in_range_is_storable(
+        self, amount: int, vat_rate: Decimal, withholding_rate: Decimal
+    ) -> None:
+        try:
+            b = salary_breakdown(amount, vat_rate, 0, withholding_rate, PARAMS)
+        except BudgetTooLow:
+            return
+        figures = dataclasses.astuple(b)
+        assert all(0 <= figure <= MAX_CENTS for figure in figures)
 
 
 rates = st.decimals(min_value=0, max_value=Decimal("99.99"), places=2).map(lambda p: p / 100)
