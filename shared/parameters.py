@@ -6,7 +6,11 @@ decision is reproducible from its command alone.
 
     params = parameters_on(date(2026, 3, 10))
     params.fee_rate            # Decimal("0.065")
-    params.daily_minimum_cents # 9747, derived from the monthly minimum wage
+    params.daily_minimum_cents # 9942, derived from the monthly minimum wage
+
+The same file holds `[limits]`, the ceilings on what one request may carry (`limits()`): not
+dated, since they protect the system rather than state the law, and read when a module is
+imported, so request schemas can state them in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.decider import DomainError
-from shared.money import parse_decimal, percent, round_half_up
+from shared.money import MAX_CENTS, parse_decimal, percent, round_half_up
 
 DEFAULT_PATH = Path(__file__).with_name("parameters.toml")
 
@@ -101,6 +105,43 @@ class Cooperative:
     onss_employer_id: str
     joint_commission_number: str
     dimona_worker_type: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Ceilings on one request (not dated). Money ceilings are in cents."""
+
+    max_amount_cents: int  # a price excluding VAT, one expense, and the sum of the expenses
+    max_expense_lines: int  # expense lines on one prestation
+
+
+# The VAT and the other figures of a salary at most double the price (DOMAIN.md §2): half of
+# SQLite's INTEGER keeps every one of them storable, whatever ceiling is configured.
+_MAX_AMOUNT_CEILING = MAX_CENTS // 2
+_MAX_EXPENSE_LINES = 10_000
+
+
+def _limits(raw: Any) -> Limits:
+    if not isinstance(raw, dict):
+        raise ParameterError("[limits]: missing; it holds the ceilings on one request")
+    names = {f.name for f in fields(Limits)}
+    if unknown := raw.keys() - names:
+        raise ParameterError(f"[limits]: unknown keys {sorted(unknown)}")
+    if missing := names - raw.keys():
+        raise ParameterError(f"[limits]: missing keys {sorted(missing)}")
+    values = {}
+    for name, maximum in (
+        ("max_amount_cents", _MAX_AMOUNT_CEILING),
+        ("max_expense_lines", _MAX_EXPENSE_LINES),
+    ):
+        try:
+            value = _int(raw[name])
+        except ParameterError as error:
+            raise ParameterError(f"[limits] {name}: {error}") from None
+        if not 0 < value <= maximum:
+            raise ParameterError(f"[limits] {name}: {value} is not from 1 to {maximum}")
+        values[name] = value
+    return Limits(**values)
 
 
 @dataclass(frozen=True)
@@ -197,9 +238,12 @@ def _periods(name: str, raw: Any) -> tuple[Period, ...]:
 class ParameterBook:
     """Every period of every parameter, and the cooperative's identity."""
 
-    def __init__(self, periods: Mapping[str, tuple[Period, ...]], cooperative: Cooperative) -> None:
+    def __init__(
+        self, periods: Mapping[str, tuple[Period, ...]], cooperative: Cooperative, limits: Limits
+    ) -> None:
         self._periods = dict(periods)
         self.cooperative = cooperative
+        self.limits = limits
 
     @classmethod
     def from_toml(cls, text: str) -> ParameterBook:
@@ -210,7 +254,8 @@ class ParameterBook:
 
     @classmethod
     def from_mapping(cls, document: Mapping[str, Any]) -> ParameterBook:
-        """From the parsed file: `{"cooperative": {...}, "dated": {name: [periods]}}`."""
+        """From the parsed file: `{"cooperative": {...}, "limits": {...}, "dated": {name:
+        [periods]}}`."""
         dated = document.get("dated", {})
         if unknown := dated.keys() - _CONVERTERS.keys():
             raise ParameterError(f"unknown parameters: {sorted(unknown)}")
@@ -221,7 +266,7 @@ class ParameterBook:
             cooperative = Cooperative(**document["cooperative"])
         except (KeyError, TypeError) as error:
             raise ParameterError(f"[cooperative]: {error}") from None
-        return cls(periods, cooperative)
+        return cls(periods, cooperative, _limits(document.get("limits")))
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> ParameterBook:
@@ -256,3 +301,8 @@ def parameters_on(day: date) -> Parameters:
 def cooperative() -> Cooperative:
     """The cooperative's identity, from `parameters.toml`."""
     return default_book().cooperative
+
+
+def limits() -> Limits:
+    """The ceilings on one request, from `parameters.toml`."""
+    return default_book().limits

@@ -8,13 +8,16 @@ from decimal import Decimal
 
 import pytest
 
+from shared.money import MAX_CENTS
 from shared.parameters import (
     DEFAULT_PATH,
+    Limits,
     ParameterBook,
     ParameterError,
     ParameterNotDefined,
     Parameters,
     cooperative,
+    limits,
     parameters_on,
 )
 
@@ -31,7 +34,7 @@ def test_the_2026_values() -> None:
         employee_rate=Decimal("0.1307"),
         employer_rate=Decimal("0.27"),
         holiday_rate=Decimal("0.1584"),
-        rmmmg_monthly_cents=211189,
+        rmmmg_monthly_cents=215411,
         full_time_weekly_days=5,
         full_time_weekly_hours=38,
         minimum_work_hours=Decimal("3"),
@@ -42,10 +45,57 @@ def test_the_2026_values() -> None:
     )
 
 
-def test_the_minimum_wages_derive_from_the_monthly_one() -> None:
-    params = parameters_on(date(2026, 3, 10))
-    assert params.daily_minimum_cents == 9747
-    assert params.hourly_minimum == Decimal("12.8252")
+@pytest.mark.parametrize(
+    ("day", "monthly", "daily", "hourly"),
+    [
+        (date(2025, 2, 1), 211189, 9747, "12.8252"),
+        (date(2025, 12, 31), 211189, 9747, "12.8252"),
+        # pivot-index indexation
+        (date(2026, 1, 1), 215411, 9942, "13.0816"),
+        (date(2026, 3, 31), 215411, 9942, "13.0816"),
+        # third step of the 2025-2026 agreement
+        (date(2026, 4, 1), 218981, 10107, "13.2984"),
+        (date(2027, 1, 1), 218981, 10107, "13.2984"),
+    ],
+)
+def test_the_minimum_wage_valid_on_each_day(
+    day: date, monthly: int, daily: int, hourly: str
+) -> None:
+    """DOMAIN.md §8: daily = monthly * 3 / 65, hourly = monthly * 3 / (13 * 38)."""
+    params = parameters_on(day)
+    assert params.rmmmg_monthly_cents == monthly
+    assert params.daily_minimum_cents == daily
+    assert params.hourly_minimum == Decimal(hourly)
+
+
+@pytest.mark.parametrize(
+    ("day", "rate"),
+    [
+        (date(2025, 2, 1), "0.115"),  # the first day every parameter has a value
+        (date(2025, 6, 30), "0.115"),
+        (date(2025, 7, 1), "0.105"),
+        (date(2025, 12, 31), "0.105"),
+        (date(2026, 1, 1), "0.105"),
+        (date(2026, 6, 30), "0.105"),
+        (date(2026, 7, 1), "0.105"),
+        (date(2026, 12, 31), "0.105"),
+    ],
+)
+def test_the_late_payment_interest_of_each_half_year(day: date, rate: str) -> None:
+    params = parameters_on(day)
+    assert params.late_interest_rate == Decimal(rate)
+    assert params.late_flat_fee_cents == 4000
+
+
+def test_each_late_interest_period_is_one_half_year() -> None:
+    document = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    periods = document["dated"]["late_interest_rate"]
+    assert [(p["valid_from"], p.get("valid_to")) for p in periods] == [
+        (date(2025, 1, 1), date(2025, 6, 30)),
+        (date(2025, 7, 1), date(2025, 12, 31)),
+        (date(2026, 1, 1), date(2026, 6, 30)),
+        (date(2026, 7, 1), None),  # open until the next rate is published
+    ]
 
 
 def test_a_day_without_some_values_names_them_all() -> None:
@@ -132,3 +182,45 @@ def test_a_missing_cooperative_field_is_refused() -> None:
     text = DEFAULT_PATH.read_text(encoding="utf-8").replace("onss_employer_id =", "# x =")
     with pytest.raises(ParameterError, match="cooperative"):
         ParameterBook.from_toml(text)
+
+
+# -- [limits] ---------------------------------------------------------------------------------
+
+
+def test_the_limits_of_one_request() -> None:
+    assert limits() == Limits(max_amount_cents=1_000_000_000, max_expense_lines=100)
+
+
+def book_with_limits(lines: str) -> ParameterBook:
+    document = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    document["limits"] = tomllib.loads(lines)
+    return ParameterBook.from_mapping(document)
+
+
+def test_a_ceiling_may_be_configured() -> None:
+    book = book_with_limits("max_amount_cents = 5_000_000_000\nmax_expense_lines = 20")
+    assert book.limits == Limits(max_amount_cents=5_000_000_000, max_expense_lines=20)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ("max_amount_cents = 1000", r"missing keys \['max_expense_lines'\]"),
+        ("max_amount_cents = 1000\nmax_expense_lines = 5\nmax_days = 3", "unknown keys"),
+        ('max_amount_cents = "1000"\nmax_expense_lines = 5', "expected an integer"),
+        ("max_amount_cents = 0\nmax_expense_lines = 5", "is not from 1 to"),
+        # Over half of SQLite's INTEGER, a price plus its VAT might not be storable.
+        (f"max_amount_cents = {MAX_CENTS // 2 + 1}\nmax_expense_lines = 5", "is not from 1 to"),
+        ("max_amount_cents = 1000\nmax_expense_lines = 100000", "is not from 1 to"),
+    ],
+)
+def test_malformed_limits_are_refused(lines: str, message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        book_with_limits(lines)
+
+
+def test_missing_limits_are_refused() -> None:
+    document = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    del document["limits"]
+    with pytest.raises(ParameterError, match=r"\[limits\]: missing"):
+        ParameterBook.from_mapping(document)

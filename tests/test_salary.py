@@ -33,9 +33,9 @@ from shared.money import (
 from shared.money import round_half_up as round_cents
 from shared.parameters import parameters_on
 from shared.salary import BudgetTooLow, SalaryBreakdown, salary_breakdown
-from tests.contracts.test_prestation_decider import TODAY, encode
+from tests.contracts.test_prestation_decider import PARAMS, TODAY, encode
 
-PARAMS = parameters_on(date(2026, 3, 10))
+# PARAMS: the 2025 minimum wage of DOMAIN.md §2's examples (the decider tests' parameters).
 VAT_21 = Decimal("0.21")
 WITHHOLDING_22 = Decimal("0.22")
 
@@ -168,20 +168,38 @@ class TestWorkedExample:
 
 
 class TestShortGigs:
-    ONE_DAY = (WorkDay(date=date(2026, 3, 10), hours=Decimal("8")),)
+    """DOMAIN.md §2: one day at 21 % VAT and 22 % withholding, with the minimum wage valid on
+    the day worked."""
 
-    def test_150_euros_make_a_contract_of_7_48_hours(self) -> None:
-        breakdown = salary_breakdown(15000, VAT_21, 0, WITHHOLDING_22, PARAMS)
+    @pytest.mark.parametrize(
+        ("day", "hours"),
+        [
+            (date(2025, 12, 31), "7.48"),  # 95.89 / 12.8252
+            (date(2026, 1, 1), "7.33"),  # 95.89 / 13.0816
+            (date(2026, 3, 31), "7.33"),
+            (date(2026, 4, 1), "7.21"),  # 95.89 / 13.2984
+        ],
+    )
+    def test_150_euros_make_a_contract_of_less_than_a_day(self, day: date, hours: str) -> None:
+        params = parameters_on(day)
+        breakdown = salary_breakdown(15000, VAT_21, 0, WITHHOLDING_22, params)
         assert breakdown.gross_cents == 9589
-        contract_days, less_than_a_day = employment_days(self.ONE_DAY, 9589, PARAMS)
+        one_day = (WorkDay(date=day, hours=Decimal("8")),)
+        contract_days, less_than_a_day = employment_days(one_day, 9589, params)
         assert less_than_a_day is True
-        assert [day.hours for day in contract_days] == [Decimal("7.48")]
+        assert [day.hours for day in contract_days] == [Decimal(hours)]
 
-    def test_50_euros_make_2_49_hours_and_are_refused(self) -> None:
-        breakdown = salary_breakdown(5000, VAT_21, 0, WITHHOLDING_22, PARAMS)
+    @pytest.mark.parametrize(
+        ("day", "hours"),
+        [(date(2025, 12, 31), "2.49"), (date(2026, 1, 1), "2.44"), (date(2026, 4, 1), "2.40")],
+    )
+    def test_50_euros_make_under_3_hours_and_are_refused(self, day: date, hours: str) -> None:
+        params = parameters_on(day)
+        breakdown = salary_breakdown(5000, VAT_21, 0, WITHHOLDING_22, params)
         assert breakdown.gross_cents == 3196
-        with pytest.raises(BelowMinimumWage, match=r"pays 2\.49 h") as refused:
-            employment_days(self.ONE_DAY, 3196, PARAMS)
+        one_day = (WorkDay(date=day, hours=Decimal("8")),)
+        with pytest.raises(BelowMinimumWage, match=rf"pays {hours} h") as refused:
+            employment_days(one_day, 3196, params)
         assert refused.value.code == "below-minimum-wage"
 
 

@@ -217,7 +217,7 @@ class TestEncodingTheWorkedExample:
             {"date": "2026-03-11", "hours": 8},
         ]
         assert contract["gross_per_day_cents"] == 31962
-        assert contract["daily_minimum_cents"] == 9747
+        assert contract["daily_minimum_cents"] == 9942  # the 2026 Q1 minimum wage
         dimona = body["dimona"]
         assert dimona["declaration_id"] == f"D{prestation_id}-1"
         assert dimona["kind"] == "IN"
@@ -301,7 +301,7 @@ class TestShortGigs:
 
         contract = body["employment_contract"]
         assert contract["less_than_a_day"] is True
-        assert contract["days"] == [{"date": "2026-03-10", "hours": 7.48}]
+        assert contract["days"] == [{"date": "2026-03-10", "hours": 7.33}]  # 2026 Q1 minimum
         assert contract["gross_per_day_cents"] == 9589
         assert body["days"] == [{"date": "2026-03-10", "hours": 8}]
 

@@ -79,7 +79,9 @@ from shared.salary import salary_breakdown
 TODAY = date(2026, 3, 2)
 FIRST_DAY = date(2026, 3, 10)
 SECOND_DAY = date(2026, 3, 11)
-PARAMS = parameters_on(FIRST_DAY)
+# DOMAIN.md §2's examples use the 2025 minimum wage (from 2026-01-01 it is higher, and 150 euros
+# make 7.33 hours): the decider takes whatever parameters its command carries.
+PARAMS = parameters_on(date(2025, 12, 31))
 COOPERATIVE = cooperative()
 NISS = "85073003328"
 TOKEN = "s3cret-acceptance-token"
