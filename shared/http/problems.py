@@ -1,21 +1,28 @@
 """RFC 9457 problem details: every error answers `application/problem+json`.
 
 `type` is a stable URI built from a short code (`minimum-hours`, `not-found`), so clients
-branch on it rather than on the wording of `title` or `detail`.
+branch on it rather than on the wording of `title` or `detail`. A refused input is named in
+`errors`: its field, the rule it broke (`less_than_equal`, `string_too_long`, or a domain code)
+and, when the rule has one, the `limit` it sets.
+
+An exception no handler knows answers a 500 problem that tells nothing of it (it is logged),
+and goes no further: the server keeps the connection open for the next request.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.decider import DomainError
 from shared.eventstore.port import StoreUnavailable, WrongExpectedVersion
@@ -31,6 +38,11 @@ class FieldProblem(BaseModel):
     field: str
     rule: str
     message: str
+    limit: int | str | None = Field(
+        default=None,
+        description="The bound the rule sets, when it has one: the maximum of less_than_equal, "
+        "the length of string_too_long, the pattern of string_pattern_mismatch…",
+    )
 
 
 class Problem(BaseModel):
@@ -109,6 +121,7 @@ _CODES_BY_STATUS = {
     405: "method-not-allowed",
     409: "conflict",
     412: "precondition-failed",
+    413: "content-too-large",  # RFC 9110's name; Python 3.11 still says "Request Entity…"
     415: "unsupported-media-type",
     422: "unprocessable-content",
     428: "precondition-required",
@@ -189,6 +202,34 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     return _answer(request, exc.status, exc.code, exc.detail, errors=errors)
 
 
+# Where pydantic puts the bound of a rule in an error's ctx (`limit` for our own rules).
+_LIMIT_KEYS = (
+    "limit",
+    "le",
+    "lt",
+    "ge",
+    "gt",
+    "max_length",
+    "min_length",
+    "max_digits",
+    "decimal_places",
+    "pattern",
+    "expected",
+)
+
+
+def _limit(ctx: Mapping[str, Any] | None) -> int | str | None:
+    """The bound in a validation error's context, as JSON can carry it exactly."""
+    for key in _LIMIT_KEYS:
+        if ctx and key in ctx:
+            value = ctx[key]
+            if isinstance(value, int | Decimal) and not isinstance(value, bool):
+                # 24 and Decimal("24") alike → 24; Decimal("0.01") stays the text "0.01".
+                return int(value) if value == int(value) else str(value)
+            return str(value)
+    return None
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -197,6 +238,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             field="body" if e["type"] == "json_invalid" else field_path(e["loc"]),
             rule=e["type"],
             message=e["msg"],
+            limit=_limit(e.get("ctx")),
         )
         for e in exc.errors()
     ]
@@ -235,13 +277,46 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return _answer(request, 500, "internal-error", detail)
 
 
+class UnhandledErrorMiddleware:
+    """The last resort, just outside the routes: an exception no handler took answers a 500
+    problem and stops here. Starlette's own last resort (the `Exception` handler) re-raises
+    after answering, and uvicorn then drops the keep-alive connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # half an answer is out: only the server can end it
+                raise
+            response = await _on_unexpected(Request(scope), exc)
+            await response(scope, receive, send)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    """Every error as a problem. Call it before adding other middleware: the last-resort
+    middleware must sit innermost, under those that look at the answer (logs, idempotency)."""
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(WrongExpectedVersion, _on_conflict)
     app.add_exception_handler(StoreUnavailable, _on_store_unavailable)
+    # For exceptions raised outside UnhandledErrorMiddleware (in an outer middleware).
     app.add_exception_handler(Exception, _on_unexpected)
 
 

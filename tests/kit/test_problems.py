@@ -1,13 +1,15 @@
 import logging
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from shared.decider import DomainError, NotFound
 from shared.eventstore.port import StoreUnavailable, WrongExpectedVersion
@@ -21,6 +23,7 @@ from shared.http.problems import (
 )
 from shared.http.service import create_service_app
 from tests.kit import kit_settings
+from tests.kit.live_server import Connection, get, serving
 
 
 class MinimumHours(DomainError):
@@ -30,11 +33,19 @@ class MinimumHours(DomainError):
 class Day(BaseModel):
     date: str
     hours: int = Field(ge=0, le=24)
+    rate: Decimal = Field(default=Decimal(0), le=Decimal("99.5"))
+    code: str = Field(default="A", pattern=r"^[A-Z]$", max_length=1)
+
+
+def _few(days: list[Day]) -> list[Day]:
+    if len(days) > 2:
+        raise PydanticCustomError("too_many_days", "at most {limit} days", {"limit": 2})
+    return days
 
 
 class Prestation(BaseModel):
     description: str
-    days: list[Day]
+    days: Annotated[list[Day], AfterValidator(_few)]
 
 
 router = APIRouter()
@@ -124,6 +135,47 @@ def test_validation_error_names_every_field(client: TestClient) -> None:
     }
 
 
+def test_a_broken_bound_is_named_with_its_limit(client: TestClient) -> None:
+    response = client.post(
+        "/v1/prestations",
+        json={
+            "description": "x",
+            "days": [{"date": "d", "hours": 30, "rate": "99.75", "code": "ab"}],
+        },
+    )
+    body = assert_problem(response, 422, "validation-error")
+    found = {e["field"]: (e["rule"], e.get("limit")) for e in body["errors"]}
+    assert found == {
+        "days[0].hours": ("less_than_equal", 24),
+        "days[0].rate": ("less_than_equal", "99.5"),
+        "days[0].code": ("string_too_long", 1),
+    }
+    response = client.post(
+        "/v1/prestations",
+        json={"description": "x", "days": [{"date": "d", "hours": 1, "code": "a"}]},
+    )
+    [error] = assert_problem(response, 422, "validation-error")["errors"]
+    assert (error["rule"], error["limit"]) == ("string_pattern_mismatch", "^[A-Z]$")
+
+
+def test_our_own_rules_name_their_limit_too(client: TestClient) -> None:
+    day = {"date": "d", "hours": 1}
+    response = client.post("/v1/prestations", json={"description": "x", "days": [day] * 3})
+    [error] = assert_problem(response, 422, "validation-error")["errors"]
+    assert error == {
+        "field": "days",
+        "rule": "too_many_days",
+        "message": "at most 2 days",
+        "limit": 2,
+    }
+
+
+def test_a_rule_without_a_bound_has_no_limit(client: TestClient) -> None:
+    response = client.post("/v1/prestations", json={"days": []})
+    [error] = assert_problem(response, 422, "validation-error")["errors"]
+    assert error["rule"] == "missing" and "limit" not in error
+
+
 def test_malformed_json_is_a_body_error(client: TestClient) -> None:
     response = client.post(
         "/v1/prestations", content=b'{"days": [', headers={"content-type": "application/json"}
@@ -159,6 +211,59 @@ def test_unexpected_errors_leak_nothing_and_are_logged(
     assert "hunter2" not in response.text and "RuntimeError" not in response.text
     [record] = [r for r in caplog.records if r.name == "coop.http"]
     assert record.exc_info is not None and "hunter2" in str(record.exc_info[1])
+
+
+def test_an_unexpected_error_stops_at_the_problem_it_answers() -> None:
+    """Starlette's last resort re-raises after answering; ours does not, so the exception
+    reaches neither the test client nor the server."""
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=True) as client:
+        response = client.get("/v1/boom")
+    assert_problem(response, 500, "internal-error")
+    assert "hunter2" not in response.text
+
+
+def test_after_an_unexpected_error_the_connection_stays_open() -> None:
+    """Over a real server: uvicorn closes a keep-alive connection when an exception reaches
+    it, so the client's next request on it failed."""
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(router)
+    app.add_api_route("/v1/fine", lambda: {"status": "fine"})
+    with serving(app) as address:
+        connection = Connection(address)
+        try:
+            connection.send(get("/v1/boom"))
+            first = connection.answer()
+            connection.send(get("/v1/fine"))
+            second = connection.answer()
+        finally:
+            connection.close()
+    assert first is not None and first.status == 500
+    assert first.headers["content-type"] == PROBLEM_MEDIA_TYPE and b"hunter2" not in first.body
+    assert second is not None and second.status == 200
+
+
+def test_an_error_in_an_outer_middleware_still_answers_a_problem() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.add_middleware(_Failing)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/anything")
+    assert_problem(response, 500, "internal-error")
+    assert "hunter2" not in response.text
+
+
+class _Failing:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            raise RuntimeError("password=hunter2 in an outer middleware")
+        await self.app(scope, receive, send)
 
 
 def test_problem_error_carries_its_headers(client: TestClient) -> None:
