@@ -25,6 +25,9 @@ ENVIRONMENTS: tuple[Environment, ...] = ("development", "production")
 CLOCK_MODES: tuple[ClockMode, ...] = ("system", "simulated")
 WORKING_DAYS: tuple[WorkingDays, ...] = ("mon-sat", "mon-fri")
 MIN_ADMIN_KEY_LENGTH = 32
+# 1 MiB: a prestation with 366 days and 100 expense lines is under 40 KiB; bank statement files
+# are the largest bodies, and an operator raises this when theirs are larger.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 PLACEHOLDER_KEYS = frozenset(
     {"changeme", "change-me", "change_me", "secret", "password", "admin", "default", "test"}
 )
@@ -50,6 +53,7 @@ class Settings:
     port: int = 8000
     working_days: WorkingDays = "mon-sat"
     secret: str | None = None  # COOP_SECRET; see `server_secret`
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @property
     def is_development(self) -> bool:
@@ -92,6 +96,7 @@ class Settings:
             port=_port(get("COOP_PORT")),
             working_days=_choice(env, "COOP_WORKING_DAYS", WORKING_DAYS, "mon-sat"),
             secret=_checked_secret(get("COOP_SECRET"), environment),
+            max_body_bytes=_max_body_bytes(get("COOP_MAX_BODY_BYTES")),
         )
 
 
@@ -107,6 +112,17 @@ def _port(raw: str | None) -> int:
         return 8000
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise SettingsError("COOP_PORT", f"{raw!r} is not a TCP port")
+    return int(raw)
+
+
+def _max_body_bytes(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_MAX_BODY_BYTES
+    # ASCII digits only (str.isdigit accepts "²"), and no more than a 64-bit count.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) > 0):
+        raise SettingsError(
+            "COOP_MAX_BODY_BYTES", f"{raw[:40]!r} is not a positive number of bytes"
+        )
     return int(raw)
 
 

@@ -25,6 +25,7 @@ from shared.clock import Clock, clock_from_settings
 from shared.events.base import Context
 from shared.eventstore.port import EventStore
 from shared.http.auth import BEARER, KeyRing, PrincipalDep
+from shared.http.limits import BodyLimitMiddleware
 from shared.http.observability import Metrics, ObservabilityMiddleware, metrics_endpoint
 from shared.http.problems import (
     PROBLEM_RESPONSES,
@@ -114,6 +115,7 @@ def create_service_app(
         setattr(app.state, name, value)
 
     install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
 
     app.include_router(_operations_router())
