@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from shared.decider import DomainError
 from shared.events.base import Envelope
 from shared.events.contracts import (
     ClientDetailsCorrected,
@@ -34,6 +33,8 @@ from shared.events.contracts import (
     WorkDay,
 )
 from shared.events.governance import ShareBought
+from shared.http.paging import InvalidCursor as InvalidCursor  # re-exported: page() raises it
+from shared.http.paging import format_cursor, parse_cursor
 
 
 class SharesHeld:
@@ -211,11 +212,6 @@ class ContractsViews:
                 )  # fmt: skip
 
 
-class InvalidCursor(DomainError):
-    code = "invalid-cursor"
-    status = 400
-
-
 @dataclass(frozen=True)
 class Page:
     items: list[dict[str, object]]
@@ -237,17 +233,16 @@ def page(
     if extra is not None:
         clauses.append(extra[0])
         params.extend(extra[1])
-    if cursor:  # an empty cursor is the first page
-        if not cursor.isdigit():
-            raise InvalidCursor("a cursor is the next_cursor of a previous page", field="cursor")
+    after = parse_cursor(cursor)  # None (or "") is the first page
+    if after is not None:
         clauses.append("seq > ?")
-        params.append(int(cursor))
+        params.append(after)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = conn.execute(
         f"SELECT * FROM {table} {where} ORDER BY seq LIMIT ?", (*params, limit + 1)
     ).fetchall()
     items = [dict(row) for row in rows[:limit]]
-    next_cursor = str(rows[limit - 1]["seq"]) if len(rows) > limit else None
+    next_cursor = format_cursor(rows[limit - 1]["seq"]) if len(rows) > limit else None
     for item in items:
         item.pop("seq")
     return Page(items, next_cursor)

@@ -23,6 +23,7 @@ from services.contracts.projections import page
 from shared.eventstore.handling import Handled
 from shared.eventstore.projections import ProjectionRunner
 from shared.http.auth import BEARER, Principal, forbidden
+from shared.http.paging import parse_if_match
 from shared.http.problems import ProblemError
 
 
@@ -82,15 +83,7 @@ def etag(response: Response, version: int | None) -> None:
 
 
 def expected_version(value: str | None) -> int | None:
-    if value is None:
-        return None
-    text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise ProblemError(
-            400, "invalid-if-match", "Invalid If-Match", "If-Match is an ETag like \"3\"",
-            field="If-Match",
-        )  # fmt: skip
-    return int(text)
+    return parse_if_match(value)
 
 
 def written(response: Response, handled: Handled[Any], body: dict[str, Any]) -> dict[str, Any]:
