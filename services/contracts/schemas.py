@@ -1,145 +1,39 @@
-"""The contracts service's HTTP bodies: what comes in, and how a folded state goes out."""
+"""The contracts service's HTTP bodies: how a folded state goes out, and (from `requests`,
+where their bounds are) what comes in."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
+from pydantic import BaseModel, Field, Json
 
+from services.contracts import requests
 from services.contracts.domain import (
     Accepted,
     Client,
     Closed,
-    Day,
-    ExpenseLine,
     Member,
     PrestationState,
     Quoted,
 )
-from services.contracts.handlers import PrestationDraft
 from shared.events.contracts import SalaryEstimate, WorkDay
 from shared.eventstore.port import Position
 
 Row = TypeVar("Row", bound=BaseModel)
 
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-Text = Annotated[str, Field(min_length=1)]  # required text: blank is refused like missing
-
-
-class MemberIn(_In):
-    first_name: Text
-    last_name: Text
-    email: Text
-    niss: str = Field(
-        min_length=1, description="National number (or BIS number), with or without separators"
-    )
-    iban: Text
-    bic: str | None = None
-    gender: Literal["F", "M", "X"]
-    address: str | None = None
-
-
-class MemberPatch(_In):
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    niss: str | None = None
-    iban: str | None = None
-    bic: str | None = None
-    gender: Literal["F", "M", "X"] | None = None
-    address: str | None = None
-
-
-class ClientIn(_In):
-    name: Text
-    email: Text
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2, e.g. BE")
-    vat_number: str | None = None
-    address: str | None = None
-    member_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=64,
-        description="Staff only: the member whose client it is (default: the caller's member)",
-    )
-
-
-class ClientShareIn(_In):
-    member_id: str = Field(min_length=1, max_length=64)
-
-
-class ClientPatch(_In):
-    name: str | None = None
-    email: str | None = None
-    country: str | None = None
-    vat_number: str | None = None
-    address: str | None = None
-
-
-class DayIn(_In):
-    date: dt.date
-    hours: Decimal = Field(description="Hours worked that day (at most 2 decimals)")
-
-
-class ExpenseIn(_In):
-    description: Text
-    amount_cents: int
-
-
-def _rate_text(value: object) -> object:
-    # Rates are percentages as text ("21"); a bare number is accepted the same way.
-    return str(value) if isinstance(value, int | float | Decimal) else value
-
-
-class PrestationIn(_In):
-    member_id: Text
-    client_id: Text
-    description: Text
-    days: list[DayIn]
-    amount_excl_vat_cents: int
-    vat_rate: str = Field(description='VAT rate in percent: "21", "12", "6" or "0"')
-    expenses: list[ExpenseIn] = []
-    withholding_rate: str = Field(description='Withholding tax rate in percent, e.g. "22"')
-
-    _rates = field_validator("vat_rate", "withholding_rate", mode="before")(_rate_text)
-
-    def draft(self) -> PrestationDraft:
-        return PrestationDraft(
-            member_id=self.member_id,
-            client_id=self.client_id,
-            description=self.description,
-            days=days_of(self.days),
-            amount_excl_vat_cents=self.amount_excl_vat_cents,
-            vat_rate=self.vat_rate,
-            withholding_rate=self.withholding_rate,
-            expenses=tuple(ExpenseLine(e.description, e.amount_cents) for e in self.expenses),
-        )
-
-
-def days_of(days: list[DayIn]) -> tuple[Day, ...]:
-    return tuple(Day(day.date, day.hours) for day in days)
-
-
-class AmendIn(_In):
-    days: list[DayIn]
-
-
-class ReasonIn(_In):
-    reason: str | None = None
-
-
-class QuoteAnswerIn(_In):
-    acceptance_token: str | None = Field(
-        default=None, description="The client's token; ops may answer without one"
-    )
-    reason: str | None = None
+# What comes in lives in `requests`, with its bounds; the routers find it here too.
+AmendIn = requests.AmendIn
+ClientIn = requests.ClientIn
+ClientPatch = requests.ClientPatch
+ClientShareIn = requests.ClientShareIn
+MemberIn = requests.MemberIn
+MemberPatch = requests.MemberPatch
+PrestationIn = requests.PrestationIn
+QuoteAnswerIn = requests.QuoteAnswerIn
+ReasonIn = requests.ReasonIn
+days_of = requests.days_of
 
 
 class Written(BaseModel):
@@ -278,6 +172,12 @@ class DayOut(BaseModel):
     hours: float
 
 
+class ExpenseOut(BaseModel):
+    # Not ExpenseIn: what was stored is shown as stored, whatever today's input bounds.
+    description: str
+    amount_cents: int
+
+
 class MemberOut(BaseModel):
     member_id: str
     first_name: str
@@ -375,7 +275,7 @@ class PrestationOut(BaseModel):
     vat_rate: str
     vat_cents: int
     total_cents: int
-    expenses: list[ExpenseIn]
+    expenses: list[ExpenseOut]
     expenses_cents: int
     withholding_rate: str
     encoded_on: dt.date

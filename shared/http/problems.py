@@ -320,7 +320,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
-DOCUMENTED_STATUSES = (400, 401, 403, 404, 409, 412, 422)
+DOCUMENTED_STATUSES = (400, 401, 403, 404, 409, 412, 413, 422)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
