@@ -2,7 +2,7 @@
 
 The bounds are where a value enters: the OpenAPI document states them (maximum, maxLength,
 maxItems, pattern), and a value past one is a 422 problem naming the field, the rule and its
-limit. The deciders check the domain's own rules (a price of 0, a VAT rate not in force,
+limit. The deciders check the domain's own rules again (a price of 0, a VAT rate not in force,
 hours under the minimum work period, a date twice), each with its own problem type.
 """
 
@@ -15,7 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from services.contracts.domain import Day, ExpenseLine
+from services.contracts.domain import Day, ExpenseLine, checks, client, member
+from services.contracts.domain.prestation import rules
 from services.contracts.handlers import PrestationDraft
 from shared.parameters import limits
 
@@ -32,20 +33,21 @@ class _In(BaseModel):
 LIMITS = limits()
 MAX_AMOUNT_CENTS = LIMITS.max_amount_cents
 MAX_EXPENSE_LINES = LIMITS.max_expense_lines
-MAX_DAYS = 366  # one year: a prestation's days lie within 366 days of its first one
-MAX_HOURS = Decimal(24)
+# The domain's own bounds (it checks them again), and those of what only the request carries.
+MAX_DAYS = rules.MAX_DAYS
+MAX_HOURS = rules.MAX_HOURS_PER_DAY
+DESCRIPTION_MAX = rules.DESCRIPTION_MAX
+EXPENSE_DESCRIPTION_MAX = rules.EXPENSE_DESCRIPTION_MAX
+NAME_MAX = member.NAME_MAX
+CLIENT_NAME_MAX = client.CLIENT_NAME_MAX
+EMAIL_MAX = checks.EMAIL_MAX
+ADDRESS_MAX = checks.ADDRESS_MAX
+REASON_MAX = checks.REASON_MAX
 ID_MAX = 64  # ids are 32 hex characters
-NAME_MAX = 100  # a first or last name
-CLIENT_NAME_MAX = 200  # a company name
-EMAIL_MAX = 254  # RFC 5321: the longest address a mail path can carry
 NISS_MAX = 20  # 11 digits and separators ("85.07.30-033.28")
 IBAN_MAX = 42  # 34 characters and a space every 4
 BIC_MAX = 14  # 11 characters and spaces
 VAT_NUMBER_MAX = 20  # "BE 0123.456.749"
-ADDRESS_MAX = 500
-DESCRIPTION_MAX = 1000  # printed on the quote, the contract and the invoice
-EXPENSE_DESCRIPTION_MAX = 200
-REASON_MAX = 500
 TOKEN_MAX = 64  # acceptance tokens are 32 characters
 # A percentage: up to 3 digits and 2 decimals, ASCII only, no sign, no exponent.
 RATE_PATTERN = r"^[0-9]{1,3}(\.[0-9]{1,2})?$"

@@ -1,4 +1,8 @@
-"""Checks every aggregate of the context applies to what people type."""
+"""Checks every aggregate of the context applies to what people type.
+
+Every text has a maximum length: long enough for any real value, short enough that what is
+stored and printed on documents stays small. The request schemas state the same bounds.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +13,39 @@ from services.contracts.domain.errors import InvalidDetails
 
 T = TypeVar("T")
 
+EMAIL_MAX = 254  # RFC 5321: the longest address a mail path can carry
+ADDRESS_MAX = 500
+REASON_MAX = 500  # why a quote was rejected, a prestation cancelled
 
-def required_text(value: str, field: str) -> str:
-    text = value.strip()
-    if not text:
-        raise InvalidDetails(f"{field} must not be empty", field=field)
+
+def bounded(text: str, field: str, max_length: int) -> str:
+    if len(text) > max_length:
+        raise InvalidDetails(
+            f"{field} is {len(text)} characters long; at most {max_length}", field=field
+        )
     return text
 
 
+def required_text(value: str, field: str, *, max_length: int) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidDetails(f"{field} must not be empty", field=field)
+    return bounded(text, field, max_length)
+
+
 def email_address(value: str) -> str:
-    email = value.strip()
+    email = bounded(value.strip(), "email", EMAIL_MAX)
     local, at, domain = email.partition("@")
     if not local or not at or "." not in domain.strip(".") or any(c.isspace() for c in email):
         raise InvalidDetails(f"{value!r} is not an email address", field="email")
     return email
 
 
-def optional_text(value: str | None) -> str | None:
+def optional_text(value: str | None, field: str, *, max_length: int) -> str | None:
     """Stripped text; None when absent or blank."""
     if value is None:
         return None
-    return value.strip() or None
+    return bounded(value.strip(), field, max_length) or None
 
 
 def maybe(value: str | None, check: Callable[[str], T]) -> T | None:

@@ -10,6 +10,7 @@ from typing import assert_never
 
 from services.contracts import identifiers
 from services.contracts.domain.checks import (
+    ADDRESS_MAX,
     changed_fields,
     email_address,
     maybe,
@@ -24,6 +25,8 @@ from shared.events.contracts import (
     ClientRegistered,
     ClientSharedWithMember,
 )
+
+CLIENT_NAME_MAX = 200  # a company's name
 
 
 @dataclass(frozen=True)
@@ -100,13 +103,13 @@ def _register_client(command: RegisterClient, state: ClientState) -> list[Domain
     return [
         ClientRegistered(
             client_id=command.client_id,
-            name=required_text(command.name, "name"),
+            name=required_text(command.name, "name", max_length=CLIENT_NAME_MAX),
             email=email_address(command.email),
             country=country,
             vat_number=maybe(
                 command.vat_number, lambda v: identifiers.vat_number(v, country=country)
             ),
-            address=optional_text(command.address),
+            address=optional_text(command.address, "address", max_length=ADDRESS_MAX),
             registered_on=command.today,
             member_id=command.member_id,
         )
@@ -118,13 +121,13 @@ def _correct_client(command: CorrectClientDetails, state: ClientState) -> list[D
         raise ClientNotFound(f"no client {command.client_id}")
     country = maybe(command.country, _country) or state.country
     proposed: dict[str, object] = {
-        "name": maybe(command.name, lambda v: required_text(v, "name")),
+        "name": maybe(command.name, lambda v: required_text(v, "name", max_length=CLIENT_NAME_MAX)),
         "email": maybe(command.email, email_address),
         "country": country,
         "vat_number": maybe(
             command.vat_number, lambda v: identifiers.vat_number(v, country=country)
         ),
-        "address": optional_text(command.address),
+        "address": optional_text(command.address, "address", max_length=ADDRESS_MAX),
     }
     changes = changed_fields(state, proposed)
     if not changes:

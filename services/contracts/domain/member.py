@@ -10,6 +10,7 @@ from typing import assert_never
 
 from services.contracts import identifiers
 from services.contracts.domain.checks import (
+    ADDRESS_MAX,
     changed_fields,
     email_address,
     maybe,
@@ -28,6 +29,7 @@ from shared.events.contracts import (
 )
 
 _GENDERS: dict[str, Gender] = {"F": "F", "M": "M", "X": "X"}
+NAME_MAX = 100  # a first or a last name
 
 
 @dataclass(frozen=True)
@@ -121,14 +123,14 @@ def _register_member(command: RegisterMember, state: MemberState) -> list[Domain
     return [
         MemberRegistered(
             member_id=command.member_id,
-            first_name=required_text(command.first_name, "first_name"),
-            last_name=required_text(command.last_name, "last_name"),
+            first_name=required_text(command.first_name, "first_name", max_length=NAME_MAX),
+            last_name=required_text(command.last_name, "last_name", max_length=NAME_MAX),
             email=email_address(command.email),
             niss=identifiers.niss(command.niss),
             iban=iban,
             bic=bic,
             gender=_gender(command.gender),
-            address=optional_text(command.address),
+            address=optional_text(command.address, "address", max_length=ADDRESS_MAX),
             registered_on=command.today,
         )
     ]
@@ -138,12 +140,16 @@ def _correct_member(command: CorrectMemberDetails, state: MemberState) -> list[D
     if not isinstance(state, Member):
         raise MemberNotFound(f"no member {command.member_id}")
     proposed: dict[str, object] = {
-        "first_name": maybe(command.first_name, lambda v: required_text(v, "first_name")),
-        "last_name": maybe(command.last_name, lambda v: required_text(v, "last_name")),
+        "first_name": maybe(
+            command.first_name, lambda v: required_text(v, "first_name", max_length=NAME_MAX)
+        ),
+        "last_name": maybe(
+            command.last_name, lambda v: required_text(v, "last_name", max_length=NAME_MAX)
+        ),
         "email": maybe(command.email, email_address),
         "niss": maybe(command.niss, identifiers.niss),
         "gender": maybe(command.gender, _gender),
-        "address": optional_text(command.address),
+        "address": optional_text(command.address, "address", max_length=ADDRESS_MAX),
     }
     if command.iban is not None or command.bic is not None:
         proposed["iban"], proposed["bic"] = _bank_details(

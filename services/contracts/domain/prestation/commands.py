@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -11,7 +11,8 @@ from services.contracts.domain.member import MemberFacts
 from shared.events.contracts import (
     Actor,
 )
-from shared.parameters import Cooperative, Parameters
+from shared.parameters import Cooperative, Limits, Parameters
+from shared.parameters import limits as configured_limits
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class EncodePrestation:
 
     `member` is None when the member is unknown. `parameters` are those valid on the first day
     (`parameters_on(min(day.date for day in days))`; on `today` when no day is given). The free
-    uses and the share are counted in `today`'s calendar year.
+    uses and the share are counted in `today`'s calendar year. `limits` are the configured
+    ceilings on money (`[limits]`), read when the command is made, never while deciding.
     """
 
     prestation_id: str
@@ -55,6 +57,7 @@ class EncodePrestation:
     parameters: Parameters
     cooperative: Cooperative
     expenses: tuple[ExpenseLine, ...] = ()
+    limits: Limits = field(default_factory=configured_limits)
 
 
 @dataclass(frozen=True)

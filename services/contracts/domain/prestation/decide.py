@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Sequence
 from typing import Literal, assert_never
 
-from services.contracts.domain.checks import optional_text
+from services.contracts.domain.checks import REASON_MAX, optional_text
 from services.contracts.domain.errors import (
     AlreadyStarted,
     DeclarationNotFound,
@@ -173,7 +173,7 @@ def _reject(command: RejectQuote, state: PrestationState) -> list[DomainEvent]:
             quote_id=prestation.quote_id,
             prestation_id=prestation.prestation_id,
             rejected_by=command.rejected_by,
-            reason=optional_text(command.reason),
+            reason=optional_text(command.reason, "reason", max_length=REASON_MAX),
             rejected_on=command.today,
         ),
         _contract_cancelled(prestation, "quote-rejected", command.today),
@@ -220,7 +220,7 @@ def _cancel(command: CancelPrestation, state: PrestationState) -> list[DomainEve
             quote_id=prestation.quote_id,
             was_accepted=isinstance(state, Accepted),
             cancelled_by=command.cancelled_by,
-            reason=optional_text(command.reason),
+            reason=optional_text(command.reason, "reason", max_length=REASON_MAX),
             cancelled_on=command.today,
         ),
         _contract_cancelled(prestation, "prestation-cancelled", command.today),

@@ -15,6 +15,8 @@ from services.contracts.domain.prestation.declarations import (
     dimona_in,
 )
 from services.contracts.domain.prestation.rules import (
+    DESCRIPTION_MAX,
+    checked_bounds,
     checked_money,
     encoding_terms,
     estimate_of,
@@ -40,8 +42,9 @@ def encode(command: EncodePrestation, state: PrestationState) -> list[DomainEven
         raise UnknownMember(f"no member {command.member_id}", field="member_id")
     if not command.client_registered:
         raise UnknownClient(f"no client {command.client_id}", field="client_id")
-    description = required_text(command.description, "description")
+    description = required_text(command.description, "description", max_length=DESCRIPTION_MAX)
     params = command.parameters
+    checked_bounds(command.amount_excl_vat_cents, command.expenses, command.limits)
     money = checked_money(
         command.amount_excl_vat_cents,
         command.vat_rate,

@@ -1,4 +1,9 @@
-"""The encoding rules of DOMAIN.md §1: days, money, the minimum wage, the free uses."""
+"""The encoding rules of DOMAIN.md §1: days, money, the minimum wage, the free uses.
+
+With the bounds that keep every value storable and every figure computable: at most 366 days
+within one year, hours from 0 (excluded) to 24, money under the configured ceilings. Each is
+checked before any arithmetic on the value, so a hostile number is a refusal, not a crash.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from services.contracts.domain.checks import bounded
 from services.contracts.domain.errors import (
     BelowMinimumWage,
     InvalidAmount,
@@ -29,11 +35,15 @@ from shared.events.contracts import (
     WorkDay,
 )
 from shared.money import format_percent, percent, round_half_up
-from shared.parameters import Parameters
+from shared.parameters import Limits, Parameters
 from shared.salary import SalaryBreakdown, salary_breakdown
 
 _HOURS_PLACES = Decimal("0.01")
-_MAX_HOURS_PER_DAY = Decimal(24)
+MAX_HOURS_PER_DAY = Decimal(24)
+# One year: at most 366 days, the last at most 365 days after the first.
+MAX_DAYS = 366
+DESCRIPTION_MAX = 1000  # printed on the quote, the contract and the invoice
+EXPENSE_DESCRIPTION_MAX = 200
 
 
 def hash_acceptance_token(token: str) -> str:
@@ -45,17 +55,30 @@ def checked_days(days: Sequence[Day], today: dt.date, params: Parameters) -> tup
     """The days, sorted, once they pass: well-formed, none before today, none under 3 hours."""
     if not days:
         raise InvalidDays("a prestation needs at least one day", field="days")
+    if len(days) > MAX_DAYS:
+        raise InvalidDays(f"{len(days)} days; a prestation has at most {MAX_DAYS}", field="days")
     seen: set[dt.date] = set()
     for index, day in enumerate(days):
         if day.date in seen:
             raise InvalidDays(f"{day.date} is encoded twice", field=f"days[{index}].date")
         seen.add(day.date)
         hours = day.hours
-        if not hours.is_finite() or hours > _MAX_HOURS_PER_DAY or hours != round_hours(hours):
+        # The range first: rounding an hour count like -1e30 overflows the decimal context.
+        if (
+            not hours.is_finite()
+            or not 0 < hours <= MAX_HOURS_PER_DAY
+            or hours != round_hours(hours)
+        ):
             raise InvalidDays(
-                f"{hours} is not a number of hours in a day (at most 24, 2 decimals)",
+                f"{hours} is not a number of hours in a day (over 0, at most 24, 2 decimals)",
                 field=f"days[{index}].hours",
             )
+    span = (max(seen) - min(seen)).days + 1
+    if span > MAX_DAYS:
+        raise InvalidDays(
+            f"the days span {span} days from the first to the last; at most {MAX_DAYS}",
+            field="days",
+        )
     first = min(range(len(days)), key=lambda index: days[index].date)
     if days[first].date < today:
         raise StartInPast(
@@ -131,6 +154,38 @@ def checked_money(
         expenses=lines,
         expenses_cents=sum(line.amount_cents for line in lines),
     )
+
+
+def checked_bounds(
+    amount_excl_vat_cents: int, expenses: Sequence[ExpenseLine], limits: Limits
+) -> None:
+    """What a new encoding may carry: the price, each expense, their sum and their count under
+    the configured ceilings (`[limits]`), and expense descriptions of a bounded length. (Not
+    checked again on an amendment, which keeps the money as it was encoded.)"""
+    ceiling = limits.max_amount_cents
+    if amount_excl_vat_cents > ceiling:
+        raise InvalidAmount(
+            f"the price is over the ceiling of {ceiling} cents", field="amount_excl_vat_cents"
+        )
+    if len(expenses) > limits.max_expense_lines:
+        raise InvalidAmount(
+            f"{len(expenses)} expense lines; at most {limits.max_expense_lines}", field="expenses"
+        )
+    for index, expense in enumerate(expenses):
+        if expense.amount_cents > ceiling:
+            raise InvalidAmount(
+                f"the expense is over the ceiling of {ceiling} cents",
+                field=f"expenses[{index}].amount_cents",
+            )
+        bounded(
+            expense.description.strip(),
+            f"expenses[{index}].description",
+            EXPENSE_DESCRIPTION_MAX,
+        )
+    if sum(expense.amount_cents for expense in expenses) > ceiling:
+        raise InvalidAmount(
+            f"the expenses add up to more than the ceiling of {ceiling} cents", field="expenses"
+        )
 
 
 def _fraction(text: str) -> Decimal | None:
