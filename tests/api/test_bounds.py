@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from services import embedded
+from shared.parameters import parameters_on
 from tests.api.api_client import ADMIN_KEY, PROBLEM_JSON, Api, api_settings, assert_problem
 from tests.kit.live_server import serving
 
@@ -497,6 +499,33 @@ class TestMinimumWageByDate:
         response = api.try_encode(*ids(member, client), days=days, amount_excl_vat_cents=5000)
 
         assert_problem(response, 422, "below-minimum-wage", field="amount_excl_vat_cents")
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="the encoding takes the minimum wage of the first day for every day "
+        "(handlers._rules_day; one daily/hourly minimum in EncodePrestation and in "
+        "EmploymentContractDrawnUp): DOMAIN.md §2 wants the one valid on each day worked",
+    )
+    def test_a_prestation_across_2026_04_01_pays_each_day_its_own_minimum(
+        self, api: Api, member: Json, client: Json
+    ) -> None:
+        """Gross 100.01 a day: a full day on 03-31 (minimum 99.42), under the minimum of 04-01
+        (101.07), where it is a contract of 100.01 / 13.2984 = 7.52 h."""
+        api.set_today("2026-03-30")
+        days = [{"date": "2026-03-31", "hours": 8}, {"date": "2026-04-01", "hours": 8}]
+
+        body = api.encode(*ids(member, client), days=days, amount_excl_vat_cents=31290)
+
+        contract = body["employment_contract"]
+        gross_per_day = contract["gross_per_day_cents"]
+        assert gross_per_day == 10001
+        for worked in contract["days"]:
+            params = parameters_on(date.fromisoformat(worked["date"]))
+            if worked["hours"] == 8:  # a full day: paid at least that day's daily minimum
+                assert gross_per_day >= params.daily_minimum_cents, worked
+            else:  # a contract of less than a day: each hour at least that day's hourly one
+                paid_per_hour = Decimal(gross_per_day) / 100 / Decimal(str(worked["hours"]))
+                assert paid_per_hour >= params.hourly_minimum - Decimal("0.01"), worked
 
 
 def test_no_hostile_input_of_this_module_answered_500(api: Api) -> None:
