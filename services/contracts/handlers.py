@@ -6,7 +6,7 @@ Ids are derived, never looked up (`services.contracts.ids`).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,15 +17,11 @@ from services.contracts.domain import (
     AmendPrestation,
     CancelPrestation,
     Client,
-    ClientCommand,
-    ClientState,
     Day,
     EncodePrestation,
     ExpenseLine,
     ExpireQuote,
     Member,
-    MemberCommand,
-    MemberState,
     NoPrestation,
     Prestation,
     PrestationCommand,
@@ -33,11 +29,7 @@ from services.contracts.domain import (
     PrestationState,
     QuoteNotFound,
     RecordDimonaAnswer,
-    RegisterClient,
-    RegisterMember,
     RejectQuote,
-    ShareClient,
-    UnknownMember,
     client_decider,
     hash_acceptance_token,
     member_decider,
@@ -55,6 +47,7 @@ from services.contracts.ids import (
     prestation_stream,
     quote_id_of,
 )
+from services.contracts.parties import PartyHandlers
 from shared.clock import Clock
 from shared.decider import DomainError
 from shared.events.base import Context, DomainEvent
@@ -69,7 +62,7 @@ from shared.eventstore.handling import (
     load,
 )
 from shared.eventstore.port import AppendResult, EventStore
-from shared.parameters import cooperative, parameters_on
+from shared.parameters import Parameters, cooperative, parameters_on
 
 
 @dataclass(frozen=True)
@@ -94,7 +87,7 @@ class Encoded:
     replayed: bool = False  # a retry: the first attempt's answer
 
 
-class ContractsHandlers:
+class ContractsHandlers(PartyHandlers):
     """The contracts service's use cases. Facts from other contexts (shares) come from this
     service's own projection, passed in as `has_share(member_id, year)`; `secret` derives the
     clients' acceptance tokens."""
@@ -106,18 +99,11 @@ class ContractsHandlers:
         has_share: Callable[[str, int], bool],
         secret: bytes,
     ) -> None:
-        self.store = store
-        self.clock = clock
+        super().__init__(store, clock)
         self.has_share = has_share
         self.secret = secret
 
-    # -- members and clients ---------------------------------------------------------------
-
-    def member(self, member_id: str) -> Loaded[MemberState]:
-        return load(self.store, member_stream(member_id), member_decider)
-
-    def client(self, client_id: str) -> Loaded[ClientState]:
-        return load(self.store, client_stream(client_id), client_decider)
+    # -- prestations -----------------------------------------------------------------------
 
     def prestation(self, prestation_id: str) -> Loaded[PrestationState]:
         loaded = load(self.store, prestation_stream(prestation_id), prestation_decider)
@@ -141,51 +127,6 @@ class ContractsHandlers:
         expected = state.prestation.quote.acceptance_token_sha256
         return hmac.compare_digest(expected, hash_acceptance_token(token))
 
-    def register_member(self, details: Mapping[str, Any], context: Context) -> Handled[MemberState]:
-        member_id = creation_id("member", context)
-        command = RegisterMember(member_id=member_id, today=self.clock.today(), **details)
-        return self.on_member(member_id, command, context)
-
-    def register_client(
-        self, details: Mapping[str, Any], member_id: str | None, context: Context
-    ) -> Handled[ClientState]:
-        """`member_id`: the member whose client it is (None: the cooperative's register)."""
-        client_id = creation_id("client", context)
-        command = RegisterClient(
-            client_id=client_id, today=self.clock.today(), member_id=member_id, **details
-        )
-        return self.on_client(client_id, command, context)
-
-    def share_client(
-        self, client_id: str, member_id: str, context: Context
-    ) -> Handled[ClientState]:
-        if not isinstance(self.member(member_id).state, Member):
-            raise UnknownMember(f"no member {member_id}", field="member_id")
-        command = ShareClient(client_id=client_id, member_id=member_id, today=self.clock.today())
-        return self.on_client(client_id, command, context)
-
-    def on_member(
-        self,
-        member_id: str,
-        command: MemberCommand,
-        context: Context,
-        *,
-        if_match: int | None = None,
-    ) -> Handled[MemberState]:
-        stream = member_stream(member_id)
-        return handle(self.store, stream, member_decider, command, context, if_match=if_match)
-
-    def on_client(
-        self,
-        client_id: str,
-        command: ClientCommand,
-        context: Context,
-        *,
-        if_match: int | None = None,
-    ) -> Handled[ClientState]:
-        stream = client_stream(client_id)
-        return handle(self.store, stream, client_decider, command, context, if_match=if_match)
-
     # -- prestations -----------------------------------------------------------------------
 
     def encode(self, draft: PrestationDraft, context: Context, *, by_staff: bool) -> Encoded:
@@ -198,6 +139,7 @@ class ContractsHandlers:
         token = acceptance_token(self.secret, quote_id)
         today = self.clock.today()
         parameters = parameters_on(_rules_day(draft.days, today))
+        day_parameters = _parameters_by_day(draft.days, today)
         share_this_year = self.has_share(draft.member_id, today.year)
 
         def decide(loaded: Sequence[Loaded[Any]]) -> list[list[DomainEvent]]:
@@ -220,6 +162,7 @@ class ContractsHandlers:
                 vat_rate=draft.vat_rate,
                 withholding_rate=draft.withholding_rate,
                 parameters=parameters,
+                day_parameters=day_parameters,
                 cooperative=cooperative(),
                 expenses=draft.expenses,
             )
@@ -368,6 +311,7 @@ class ContractsHandlers:
     ) -> Handled[PrestationState]:
         today = self.clock.today()
         parameters = parameters_on(_rules_day(days, today))
+        day_parameters = _parameters_by_day(days, today)
         return self.on_prestation(
             prestation_id,
             lambda state: AmendPrestation(
@@ -376,6 +320,7 @@ class ContractsHandlers:
                 today=today,
                 declaration_id=next_declaration_id(state),
                 parameters=parameters,
+                day_parameters=day_parameters,
                 cooperative=cooperative(),
             ),
             context,
@@ -414,6 +359,11 @@ def _rules_day(days: Sequence[Day], today: date) -> date:
     """The day whose parameters apply: the first day. A first day in the past is refused by the
     decider (start-in-past), and may predate every parameter: today's stand in for it then."""
     return max(min((day.date for day in days), default=today), today)
+
+
+def _parameters_by_day(days: Sequence[Day], today: date) -> dict[date, Parameters]:
+    """The parameters valid on each day worked: its minimum wage is the one valid that day."""
+    return {day.date: parameters_on(max(day.date, today)) for day in days}
 
 
 def _existing(state: PrestationState) -> Prestation:

@@ -500,12 +500,6 @@ class TestMinimumWageByDate:
 
         assert_problem(response, 422, "below-minimum-wage", field="amount_excl_vat_cents")
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="the encoding takes the minimum wage of the first day for every day "
-        "(handlers._rules_day; one daily/hourly minimum in EncodePrestation and in "
-        "EmploymentContractDrawnUp): DOMAIN.md §2 wants the one valid on each day worked",
-    )
     def test_a_prestation_across_2026_04_01_pays_each_day_its_own_minimum(
         self, api: Api, member: Json, client: Json
     ) -> None:

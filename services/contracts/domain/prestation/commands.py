@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -37,6 +38,8 @@ class EncodePrestation:
     (`parameters_on(min(day.date for day in days))`; on `today` when no day is given). The free
     uses and the share are counted in `today`'s calendar year. `limits` are the configured
     ceilings on money (`[limits]`), read when the command is made, never while deciding.
+    `day_parameters` are those valid on each day worked, for its minimum wage (DOMAIN.md §2:
+    the one valid on each day); a day missing from it takes `parameters`.
     """
 
     prestation_id: str
@@ -58,6 +61,7 @@ class EncodePrestation:
     cooperative: Cooperative
     expenses: tuple[ExpenseLine, ...] = ()
     limits: Limits = field(default_factory=configured_limits)
+    day_parameters: Mapping[dt.date, Parameters] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ class CancelPrestation:
 @dataclass(frozen=True)
 class AmendPrestation:
     """New days (dates or hours) before the prestation starts; every encoding rule applies again,
-    with `parameters` valid on the new first day. The same days again is a no-op."""
+    with `parameters` valid on the new first day (and `day_parameters` on each day, as for
+    EncodePrestation). The same days again is a no-op."""
 
     prestation_id: str
     days: tuple[Day, ...]
@@ -123,6 +128,7 @@ class AmendPrestation:
     declaration_id: str  # for the DIMONA UPDATE (or a new IN when the last one was refused)
     parameters: Parameters
     cooperative: Cooperative
+    day_parameters: Mapping[dt.date, Parameters] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -244,7 +244,12 @@ def _amend(command: AmendPrestation, state: PrestationState) -> list[DomainEvent
         params,
     )
     terms = encoding_terms(
-        command.days, command.today, prestation.amount_excl_vat_cents, money, params
+        command.days,
+        command.today,
+        prestation.amount_excl_vat_cents,
+        money,
+        params,
+        command.day_parameters,
     )
     if terms.days == prestation.days:
         return []

@@ -53,7 +53,12 @@ def encode(command: EncodePrestation, state: PrestationState) -> list[DomainEven
         params,
     )
     terms = encoding_terms(
-        command.days, command.today, command.amount_excl_vat_cents, money, params
+        command.days,
+        command.today,
+        command.amount_excl_vat_cents,
+        money,
+        params,
+        command.day_parameters,
     )
     free_use = free_use_of(command, member)
     breakdown = terms.breakdown

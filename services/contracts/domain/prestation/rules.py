@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -196,27 +196,37 @@ def _fraction(text: str) -> Decimal | None:
 
 
 def employment_days(
-    days: tuple[WorkDay, ...], gross_cents: int, params: Parameters
+    days: tuple[WorkDay, ...],
+    gross_cents: int,
+    params: Parameters,
+    day_parameters: Mapping[dt.date, Parameters] | None = None,
 ) -> tuple[tuple[WorkDay, ...], bool]:
     """The contract's days and whether it is a contract of less than a day.
 
-    When the gross per day reaches the daily minimum, the contract keeps the encoded hours.
-    Otherwise every day gets gross per day ÷ hourly minimum hours, rounded half-up to the
-    hundredth (95.89 ÷ 12.8252 = 7.48 h); under the minimum work period that is refused.
+    The gross is spread evenly over the days; each day is held to the minimum wage valid on
+    it (`day_parameters`, else `params`). A day whose gross reaches its daily minimum keeps the
+    encoded hours; another gets gross per day ÷ its hourly minimum hours, rounded half-up to
+    the hundredth (95.89 ÷ 12.8252 = 7.48 h), refused under the minimum work period.
     """
-    if gross_cents >= params.daily_minimum_cents * len(days):
-        return days, False
-    gross_per_day = Decimal(gross_cents) / len(days) / 100
-    hours = round_hours(gross_per_day / params.hourly_minimum)
-    if hours < params.minimum_work_hours:
-        floor_per_day = params.hourly_minimum * params.minimum_work_hours
-        raise BelowMinimumWage(
-            f"a gross of €{gross_per_day:.2f} a day pays {hours} h at the hourly minimum wage "
-            f"€{params.hourly_minimum}; a contract needs at least {params.minimum_work_hours} h, "
-            f"so at least €{floor_per_day:.2f} gross a day: raise the price",
-            field="amount_excl_vat_cents",
-        )
-    return tuple(WorkDay(date=day.date, hours=hours) for day in days), True
+    gross_per_day = Decimal(gross_cents) / len(days)
+    contract: list[WorkDay] = []
+    for day in days:
+        wage = (day_parameters or {}).get(day.date, params)
+        if gross_per_day >= wage.daily_minimum_cents:
+            contract.append(day)
+            continue
+        hours = round_hours(gross_per_day / 100 / wage.hourly_minimum)
+        if hours < wage.minimum_work_hours:
+            floor_per_day = wage.hourly_minimum * wage.minimum_work_hours
+            raise BelowMinimumWage(
+                f"a gross of €{gross_per_day / 100:.2f} a day pays {hours} h on {day.date} at "
+                f"the hourly minimum wage €{wage.hourly_minimum}; a contract needs at least "
+                f"{wage.minimum_work_hours} h, so at least €{floor_per_day:.2f} gross a day: "
+                "raise the price",
+                field="amount_excl_vat_cents",
+            )
+        contract.append(WorkDay(date=day.date, hours=hours))
+    return tuple(contract), contract != list(days)
 
 
 @dataclass(frozen=True)
@@ -239,6 +249,7 @@ def encoding_terms(
     amount_excl_vat_cents: int,
     money: Money,
     params: Parameters,
+    day_parameters: Mapping[dt.date, Parameters] | None = None,
 ) -> Terms:
     checked = checked_days(days, today, params)
     breakdown = salary_breakdown(
@@ -248,7 +259,9 @@ def encoding_terms(
         money.withholding_fraction,
         params,
     )
-    contract_days, less_than_a_day = employment_days(checked, breakdown.gross_cents, params)
+    contract_days, less_than_a_day = employment_days(
+        checked, breakdown.gross_cents, params, day_parameters
+    )
     return Terms(checked, breakdown, contract_days, less_than_a_day)
 
 
