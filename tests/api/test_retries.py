@@ -130,3 +130,21 @@ class TestRefusedRetries:
         response = _post(api, "/v1/clients", api.client_body(), {"Idempotency-Key": "a\tb"})
 
         assert_problem(response, 400, "invalid-idempotency-key", field="Idempotency-Key")
+
+
+class TestNothingKeptInClear:
+    def test_no_file_of_the_data_directory_holds_an_acceptance_token(self, tmp_path: Path) -> None:
+        with running_app(tmp_path) as api:
+            api.set_today("2026-03-02")
+            member, client = api.register_member(), api.register_client()
+            body = api.prestation_body(member["member_id"], client["client_id"])
+            encoded = _post(api, "/v1/prestations", body, _key()).json()
+            unauthenticated = api.request(
+                "POST", f"/v1/quotes/{encoded['quote']['quote_id']}/accept",
+                json={}, headers=_key(), key=None,
+            )  # fmt: skip
+        token = encoded["quote"]["acceptance_token"].encode()
+
+        assert unauthenticated.status_code == 401
+        files = [p for p in tmp_path.rglob("*") if p.is_file()]
+        assert files and not [p for p in files if token in p.read_bytes()]
