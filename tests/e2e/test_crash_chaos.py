@@ -213,3 +213,4 @@ def test_killed_every_few_seconds_nothing_is_lost_or_done_twice(
         if cursor is None:
             break
     assert listed == named, "the list read model disagrees with the streams"
+    print(f"{len(answers)} encodings answered, {server.kills} SIGKILLs, {len(log)} events")
