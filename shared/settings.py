@@ -27,6 +27,7 @@ WORKING_DAYS: tuple[WorkingDays, ...] = ("mon-sat", "mon-fri")
 MIN_ADMIN_KEY_LENGTH = 32
 # 1 MiB: a prestation with 366 days and 100 expense lines is under 40 KiB; bank statement files
 # are the largest bodies, and an operator raises this when theirs are larger.
+DEFAULT_WORKER_THREADS = 4
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 PLACEHOLDER_KEYS = frozenset(
     {"changeme", "change-me", "change_me", "secret", "password", "admin", "default", "test"}
@@ -54,6 +55,9 @@ class Settings:
     working_days: WorkingDays = "mon-sat"
     secret: str | None = None  # COOP_SECRET; see `server_secret`
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Threads running blocking request handlers: more only fight over the GIL (measured in
+    # bench/RESULTS.md: 4 gave about a third more encodings a second than anyio's 40).
+    worker_threads: int = DEFAULT_WORKER_THREADS
 
     @property
     def is_development(self) -> bool:
@@ -93,10 +97,15 @@ class Settings:
             clock=_choice(env, "COOP_CLOCK", CLOCK_MODES, "system"),
             env=environment,
             host=get("COOP_HOST") or "127.0.0.1",
-            port=_port(get("COOP_PORT")),
+            port=_whole(get("COOP_PORT"), "COOP_PORT", 8000, 1, 65535),
             working_days=_choice(env, "COOP_WORKING_DAYS", WORKING_DAYS, "mon-sat"),
             secret=_checked_secret(get("COOP_SECRET"), environment),
-            max_body_bytes=_max_body_bytes(get("COOP_MAX_BODY_BYTES")),
+            max_body_bytes=_whole(
+                get("COOP_MAX_BODY_BYTES"), "COOP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**40
+            ),
+            worker_threads=_whole(
+                get("COOP_WORKER_THREADS"), "COOP_WORKER_THREADS", DEFAULT_WORKER_THREADS, 1, 256
+            ),
         )
 
 
@@ -107,22 +116,12 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[T, ...], default: 
     return cast(T, value)
 
 
-def _port(raw: str | None) -> int:
+def _whole(raw: str | None, variable: str, default: int, low: int, high: int) -> int:
+    """A whole number in [low, high]: ASCII digits only (str.isdigit accepts "²")."""
     if raw is None:
-        return 8000
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise SettingsError("COOP_PORT", f"{raw!r} is not a TCP port")
-    return int(raw)
-
-
-def _max_body_bytes(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_MAX_BODY_BYTES
-    # ASCII digits only (str.isdigit accepts "²"), and no more than a 64-bit count.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) > 0):
-        raise SettingsError(
-            "COOP_MAX_BODY_BYTES", f"{raw[:40]!r} is not a positive number of bytes"
-        )
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18 and low <= int(raw) <= high):
+        raise SettingsError(variable, f"{raw[:40]!r} is not a whole number from {low} to {high}")
     return int(raw)
 
 
