@@ -215,8 +215,8 @@ def test_stateful_sequences_never_fail(served: Served) -> None:
 
     Sequences.run(
         settings=hypothesis.settings(
-            max_examples=max(EXAMPLES // 5, 2),
-            stateful_step_count=6,
+            max_examples=max(EXAMPLES // 2, 2),
+            stateful_step_count=8,
             derandomize=True,
             database=None,
             deadline=None,
