@@ -8,7 +8,6 @@ hours under the minimum work period, a date twice), each with its own problem ty
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -18,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from services.contracts.domain import Day, ExpenseLine, checks, client, member
 from services.contracts.domain.prestation import rules
 from services.contracts.handlers import PrestationDraft
+from shared.http.inputs import IsoDate
 from shared.parameters import limits
 
 
@@ -134,7 +134,7 @@ class ClientPatch(_In):
 
 
 class DayIn(_In):
-    date: dt.date
+    date: IsoDate
     hours: Decimal = Field(
         gt=0,
         le=MAX_HOURS,

@@ -18,6 +18,7 @@ from services.platform.domain import (
 )
 from shared.eventstore.port import Position
 from shared.http.auth import AdminDep, ApiKey, PrincipalDep, Role, StaffDep
+from shared.http.inputs import IsoDate, WholeNumber
 from shared.http.service import ClockDep, ContextDep, KeyRingDep, SettingsDep, StoreDep
 from shared.settings import ClockMode
 
@@ -86,7 +87,7 @@ class RevokedKeyOut(ApiKey):
 
 
 class ClockIn(BaseModel):
-    today: date
+    today: IsoDate
 
 
 class ClockOut(BaseModel):
@@ -124,8 +125,10 @@ def issue_api_key(
 def list_api_keys(
     _: AdminDep,
     keyring: KeyRingDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[int | None, Query(ge=0, description="`next_cursor` of the last page")] = None,
+    limit: Annotated[WholeNumber, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[
+        WholeNumber | None, Query(description="`next_cursor` of the last page")
+    ] = None,
 ) -> KeyPage:
     items, next_position = keyring.page(after=cursor or 0, limit=limit)
     return KeyPage(items=items, next_cursor=None if next_position is None else str(next_position))

@@ -334,13 +334,18 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = problem_responses(*DOCUMENT
 
 
 def problems_as_problem_json(openapi: dict[str, Any]) -> dict[str, Any]:
-    """FastAPI documents every response model as `application/json`; error bodies are
-    `application/problem+json`, so move them there."""
+    """FastAPI documents every response of a route in the route's media type (`application/json`,
+    or `text/html` for a document); error bodies are `application/problem+json` whatever the
+    route serves, so document them so."""
     for operation in _operations(openapi):
         for status, response in operation.get("responses", {}).items():
             content = response.get("content", {})
-            if str(status)[0] in "45" and "application/json" in content:
-                content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+            if str(status)[0] not in "45" or not content or PROBLEM_MEDIA_TYPE in content:
+                continue
+            first: dict[str, Any] = next(iter(content.values()), {})
+            documented = first.get("schema")
+            schema = documented or {"$ref": "#/components/schemas/Problem"}
+            response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": schema}}
     return openapi
 
 

@@ -23,6 +23,7 @@ from services.contracts.projections import page
 from shared.eventstore.handling import Handled
 from shared.eventstore.projections import ProjectionRunner
 from shared.http.auth import BEARER, Principal, forbidden
+from shared.http.inputs import WholeNumber
 from shared.http.paging import parse_if_match
 from shared.http.problems import ProblemError
 
@@ -47,10 +48,10 @@ async def handlers(request: Request) -> ContractsHandlers:
 
 Runtime = Annotated[ContractsRuntime, Depends(runtime)]
 Handlers = Annotated[ContractsHandlers, Depends(handlers)]
-Limit = Annotated[int, Query(ge=1, le=200)]
+Limit = Annotated[WholeNumber, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
 MinPosition = Annotated[
-    int | None,
+    WholeNumber | None,
     Query(description="Wait (up to 5 s) until this list includes the write at this position"),
 ]
 IfMatch = Annotated[str | None, Header(description="The ETag of the version you read")]

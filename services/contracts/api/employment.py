@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -30,6 +29,7 @@ from services.contracts.handlers import ContractsHandlers
 from services.contracts.ids import prestation_id_from
 from services.contracts.projections import contracts_overlapping
 from shared.http.auth import Principal, PrincipalDep, StaffDep
+from shared.http.inputs import IsoDate
 from shared.http.problems import ProblemError
 from shared.parameters import cooperative
 
@@ -51,8 +51,8 @@ def _contract_state(
 @contracts.get("", response_model=schemas.PageOut[schemas.ContractRow])
 def list_employment_contracts(
     principal: PrincipalDep, runtime: Runtime,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None, member_id: str | None = None,
+    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to: IsoDate | None = None, member_id: str | None = None,
     status: str | None = None, limit: Limit = 50, cursor: Cursor = None,
     min_position: MinPosition = None,
 ) -> dict[str, Any]:  # fmt: skip
