@@ -206,7 +206,8 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "late_flat_fee_cents": _int,
     "peppol_einvoice_mandatory": _bool,
 }
-assert set(_CONVERTERS) == {f.name for f in fields(Parameters)} - {"valid_on"}
+if set(_CONVERTERS) != {f.name for f in fields(Parameters)} - {"valid_on"}:
+    raise RuntimeError("every parameter needs a converter, and every converter a parameter")
 
 
 def _periods(name: str, raw: Any) -> tuple[Period, ...]:

@@ -70,3 +70,15 @@ def test_no_module_is_much_over_400_lines() -> None:
         if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}
+
+
+def test_production_code_narrows_without_assert() -> None:
+    """`python -O` drops every assert: a check that matters must raise."""
+    modules = [*SERVICES.glob("**/*.py"), *(ROOT / "shared").glob("**/*.py")]
+    asserting = sorted(
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in modules
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.Assert)
+    )
+    assert asserting == []

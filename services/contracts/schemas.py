@@ -15,6 +15,7 @@ from services.contracts.domain import (
     Client,
     Closed,
     Member,
+    PrestationNotFound,
     PrestationState,
     Quoted,
 )
@@ -117,7 +118,8 @@ def prestation_body(
 def contract_body(state: Quoted | Accepted | Closed) -> dict[str, Any]:
     p = state.prestation
     contract = p.contract
-    assert contract is not None
+    if contract is None:  # only between the events of the encoding's one append
+        raise PrestationNotFound(f"prestation {p.prestation_id} has no contract yet")
     status = {Quoted: "awaiting-acceptance", Accepted: "active", Closed: "cancelled"}[type(state)]
     return {
         "contract_id": contract.contract_id,
@@ -160,7 +162,8 @@ def dimona_body(state: Quoted | Accepted | Closed) -> dict[str, Any] | None:
 
 
 def existing(state: PrestationState) -> Quoted | Accepted | Closed:
-    assert isinstance(state, Quoted | Accepted | Closed)
+    if not isinstance(state, Quoted | Accepted | Closed):
+        raise PrestationNotFound("no such prestation")
     return state
 
 

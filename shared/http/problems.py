@@ -183,7 +183,8 @@ def _field_errors(field: str | None, code: str, detail: str) -> list[FieldProble
 
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProblemError)
+    if not isinstance(exc, ProblemError):  # registered for ProblemError only
+        raise exc
     errors = _field_errors(exc.field, exc.code, exc.detail)
     return _answer(
         request,
@@ -197,7 +198,8 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
+    if not isinstance(exc, DomainError):  # registered for DomainError only
+        raise exc
     errors = _field_errors(exc.field, exc.code, exc.detail)
     return _answer(request, exc.status, exc.code, exc.detail, errors=errors)
 
@@ -231,7 +233,8 @@ def _limit(ctx: Mapping[str, Any] | None) -> int | str | None:
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):  # registered for RequestValidationError only
+        raise exc
     errors = [
         FieldProblem(
             # A JSON syntax error's loc ends with a character offset, not a field.
@@ -247,7 +250,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):  # registered for StarletteHTTPException only
+        raise exc
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     return _answer(
         request, exc.status_code, code_for_status(exc.status_code), detail, headers=exc.headers
