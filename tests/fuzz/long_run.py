@@ -111,6 +111,10 @@ def _run_cli(
         "--report", "ndjson", "--report-dir", str(out.parent),
         "--report-ndjson-path", str(out.with_suffix(".ndjson")),
     ]  # fmt: skip
+    if mode == "negative":
+        # Its only input is a free-form key id in the path: there is nothing invalid to make
+        # of it, and schemathesis reports that as an error of its own.
+        command += ["--exclude-operation-id", "revoke_api_key"]
     with out.open("w") as output:
         done = subprocess.run(
             command, stdout=output, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
