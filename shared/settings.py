@@ -27,7 +27,6 @@ WORKING_DAYS: tuple[WorkingDays, ...] = ("mon-sat", "mon-fri")
 MIN_ADMIN_KEY_LENGTH = 32
 # 1 MiB: a prestation with 366 days and 100 expense lines is under 40 KiB; bank statement files
 # are the largest bodies, and an operator raises this when theirs are larger.
-DEFAULT_WORKER_THREADS = 4
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 PLACEHOLDER_KEYS = frozenset(
     {"changeme", "change-me", "change_me", "secret", "password", "admin", "default", "test"}
@@ -55,9 +54,6 @@ class Settings:
     working_days: WorkingDays = "mon-sat"
     secret: str | None = None  # COOP_SECRET; see `server_secret`
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    # Threads running blocking request handlers: more only fight over the GIL (measured in
-    # bench/RESULTS.md: 4 gave about a third more encodings a second than anyio's 40).
-    worker_threads: int = DEFAULT_WORKER_THREADS
 
     @property
     def is_development(self) -> bool:
@@ -102,9 +98,6 @@ class Settings:
             secret=_checked_secret(get("COOP_SECRET"), environment),
             max_body_bytes=_whole(
                 get("COOP_MAX_BODY_BYTES"), "COOP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**40
-            ),
-            worker_threads=_whole(
-                get("COOP_WORKER_THREADS"), "COOP_WORKER_THREADS", DEFAULT_WORKER_THREADS, 1, 256
             ),
         )
 

@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Protocol
 
-import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -90,7 +89,6 @@ def create_service_app(
         if settings.admin_key_generated:
             # The operator needs this key to issue every other one; it is not logged.
             print(f"COOP_ADMIN_KEY not set; generated admin key: {settings.admin_key}", flush=True)
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         started: list[Component] = []
         try:
             for component in components:

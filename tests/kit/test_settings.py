@@ -72,8 +72,6 @@ def test_event_store_accepts_paths_and_kurrentdb_uris(location: str) -> None:
         ("COOP_PORT", "eighty"),
         ("COOP_PORT", "70000"),
         ("COOP_PORT", "²"),
-        ("COOP_WORKER_THREADS", "0"),
-        ("COOP_WORKER_THREADS", "four"),
         ("COOP_WORKING_DAYS", "sun-sat"),
     ],
 )
@@ -122,8 +120,3 @@ def test_the_development_secret_is_kept_in_the_data_directory(tmp_path: Path) ->
     again = Settings.from_env({"COOP_DATA_DIR": str(tmp_path)}).server_secret()
     assert first == again and len(first) == 64
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
-
-
-def test_request_handlers_run_on_a_few_threads_by_default() -> None:
-    assert Settings.from_env({}).worker_threads == 4
-    assert Settings.from_env({"COOP_WORKER_THREADS": "16"}).worker_threads == 16
