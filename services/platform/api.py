@@ -36,7 +36,9 @@ class KeyRequest(BaseModel):
 
     role: Role
     member_id: str | None = Field(default=None, min_length=1, max_length=64, validate_default=True)
-    scopes: list[str] = Field(default_factory=list, validate_default=True)
+    scopes: list[Annotated[str, Field(max_length=32)]] = Field(
+        default_factory=list, max_length=8, validate_default=True
+    )
 
     @field_validator("member_id")
     @classmethod

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import BeforeValidator
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -35,3 +36,5 @@ def _digits(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
 WholeNumber = Annotated[int, BeforeValidator(_digits)]
+# An id in a path: what this system hands out is at most 64 characters (a prefix and 32 hex).
+PathId = Annotated[str, Path(min_length=1, max_length=64)]

@@ -50,3 +50,25 @@ def test_a_documents_errors_are_documented_as_problems(api: Api) -> None:
         assert set(responses["200"]["content"]) == {"text/html"}
     response = api.request("GET", "/v1/quotes/Q0/document")
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"/v1/members/{'m' * 65}", "member_id"),
+        (f"/v1/prestations/{'p' * 65}", "prestation_id"),
+        (f"/v1/quotes/Q{'q' * 64}", "quote_id"),
+    ],
+)
+def test_an_id_in_a_path_is_bounded(api: Api, path: str, field: str) -> None:
+    assert_problem(api.request("GET", path), 422, "validation-error", field=field)
+
+
+def test_a_partner_key_names_few_and_short_scopes(api: Api) -> None:
+    many = api.request(
+        "POST", "/v1/api-keys", json={"role": "partner", "scopes": ["events:read"] * 9}
+    )
+    long = api.request("POST", "/v1/api-keys", json={"role": "partner", "scopes": ["e" * 33]})
+
+    assert_problem(many, 422, "validation-error", field="scopes")
+    assert_problem(long, 422, "validation-error", field="scopes[0]")

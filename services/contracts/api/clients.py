@@ -26,6 +26,7 @@ from services.contracts.domain import (
     CorrectClientDetails,
 )
 from shared.http.auth import Principal, PrincipalDep, StaffDep, forbidden
+from shared.http.inputs import PathId
 from shared.http.service import ClockDep, ContextDep
 
 clients = APIRouter(prefix="/v1/clients", tags=["clients"])
@@ -59,7 +60,7 @@ def register_client(
 
 @clients.post("/{client_id}/members", response_model=schemas.ClientOut)
 def share_client(
-    client_id: str, body: schemas.ClientShareIn, _: StaffDep, handlers: Handlers,
+    client_id: PathId, body: schemas.ClientShareIn, _: StaffDep, handlers: Handlers,
     context: ContextDep, response: Response,
 ) -> dict[str, Any]:  # fmt: skip
     """Let another member invoice this client (ops)."""
@@ -77,7 +78,7 @@ def list_clients(
 
 @clients.get("/{client_id}", response_model=schemas.ClientOut)
 def get_client(
-    client_id: str, principal: PrincipalDep, handlers: Handlers, response: Response
+    client_id: PathId, principal: PrincipalDep, handlers: Handlers, response: Response
 ) -> dict[str, Any]:
     _no_partner(principal)
     loaded = handlers.client(client_id)
@@ -93,7 +94,7 @@ def get_client(
 
 @clients.patch("/{client_id}", response_model=schemas.ClientOut)
 def correct_client(
-    client_id: str, body: schemas.ClientPatch, _: StaffDep, handlers: Handlers, clock: ClockDep,
+    client_id: PathId, body: schemas.ClientPatch, _: StaffDep, handlers: Handlers, clock: ClockDep,
     context: ContextDep, response: Response, if_match: IfMatch = None,
 ) -> dict[str, Any]:  # fmt: skip
     changes = body.model_dump(exclude_unset=True)

@@ -29,7 +29,7 @@ from services.contracts.handlers import ContractsHandlers
 from services.contracts.ids import prestation_id_from
 from services.contracts.projections import contracts_overlapping
 from shared.http.auth import Principal, PrincipalDep, StaffDep
-from shared.http.inputs import IsoDate
+from shared.http.inputs import IsoDate, PathId
 from shared.http.problems import ProblemError
 from shared.parameters import cooperative
 
@@ -67,14 +67,14 @@ def list_employment_contracts(
 
 @contracts.get("/{contract_id}", response_model=schemas.ContractOut)
 def get_employment_contract(
-    contract_id: str, principal: PrincipalDep, handlers: Handlers
+    contract_id: PathId, principal: PrincipalDep, handlers: Handlers
 ) -> dict[str, Any]:
     return schemas.contract_body(_contract_state(handlers, contract_id, principal))
 
 
 @contracts.get("/{contract_id}/document", response_class=HTMLResponse)
 def get_employment_contract_document(
-    contract_id: str, principal: PrincipalDep, handlers: Handlers
+    contract_id: PathId, principal: PrincipalDep, handlers: Handlers
 ) -> HTMLResponse:
     state = _contract_state(handlers, contract_id, principal)
     member = handlers.member(state.prestation.member_id).state
@@ -97,7 +97,7 @@ def list_dimona_declarations(
 
 @declarations.get("/{declaration_id}", response_model=schemas.DeclarationOut)
 def get_dimona_declaration(
-    declaration_id: str, principal: PrincipalDep, handlers: Handlers
+    declaration_id: PathId, principal: PrincipalDep, handlers: Handlers
 ) -> dict[str, Any]:
     prestation_id = prestation_id_from(declaration_id, "D")
     if prestation_id is None:

@@ -27,6 +27,7 @@ from services.contracts.domain import (
     MemberNotFound,
 )
 from shared.http.auth import PrincipalDep, StaffDep
+from shared.http.inputs import PathId
 from shared.http.service import ClockDep, ContextDep
 
 members = APIRouter(prefix="/v1/members", tags=["members"])
@@ -53,7 +54,7 @@ def list_members(
 
 @members.get("/{member_id}", response_model=schemas.MemberOut)
 def get_member(
-    member_id: str, principal: PrincipalDep, handlers: Handlers, response: Response
+    member_id: PathId, principal: PrincipalDep, handlers: Handlers, response: Response
 ) -> dict[str, Any]:
     check_member(principal, member_id)
     loaded = handlers.member(member_id)
@@ -65,7 +66,7 @@ def get_member(
 
 @members.patch("/{member_id}", response_model=schemas.MemberOut)
 def correct_member(
-    member_id: str, body: schemas.MemberPatch, principal: PrincipalDep, handlers: Handlers,
+    member_id: PathId, body: schemas.MemberPatch, principal: PrincipalDep, handlers: Handlers,
     clock: ClockDep, context: ContextDep, response: Response, if_match: IfMatch = None,
 ) -> dict[str, Any]:  # fmt: skip
     check_member(principal, member_id)

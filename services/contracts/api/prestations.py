@@ -22,6 +22,7 @@ from services.contracts.api.common import (
     prestation_written,
 )
 from shared.http.auth import PrincipalDep
+from shared.http.inputs import PathId
 from shared.http.service import ContextDep
 
 prestations = APIRouter(prefix="/v1/prestations", tags=["prestations"])
@@ -58,7 +59,7 @@ def list_prestations(
 
 @prestations.get("/{prestation_id}", response_model=schemas.PrestationOut)
 def get_prestation(
-    prestation_id: str, principal: PrincipalDep, handlers: Handlers, response: Response
+    prestation_id: PathId, principal: PrincipalDep, handlers: Handlers, response: Response
 ) -> dict[str, Any]:
     loaded = handlers.prestation(prestation_id)
     state = schemas.existing(loaded.state)
@@ -69,7 +70,7 @@ def get_prestation(
 
 @prestations.post("/{prestation_id}/cancel", response_model=schemas.PrestationOut)
 def cancel_prestation(
-    prestation_id: str, body: schemas.ReasonIn, principal: PrincipalDep, handlers: Handlers,
+    prestation_id: PathId, body: schemas.ReasonIn, principal: PrincipalDep, handlers: Handlers,
     context: ContextDep, response: Response, if_match: IfMatch = None,
 ) -> dict[str, Any]:  # fmt: skip
     owned(handlers, principal, prestation_id)
@@ -79,7 +80,7 @@ def cancel_prestation(
 
 @prestations.post("/{prestation_id}/amend", response_model=schemas.PrestationOut)
 def amend_prestation(
-    prestation_id: str, body: schemas.AmendIn, principal: PrincipalDep, handlers: Handlers,
+    prestation_id: PathId, body: schemas.AmendIn, principal: PrincipalDep, handlers: Handlers,
     context: ContextDep, response: Response, if_match: IfMatch = None,
 ) -> dict[str, Any]:  # fmt: skip
     owned(handlers, principal, prestation_id)

@@ -25,6 +25,7 @@ from services.contracts.domain import (
 from services.contracts.handlers import ContractsHandlers
 from shared.events.base import Context
 from shared.http.auth import Principal, forbidden
+from shared.http.inputs import PathId
 from shared.http.problems import ProblemError
 from shared.http.service import ClockDep, request_context
 from shared.parameters import cooperative
@@ -53,12 +54,12 @@ def _quote_reader(
     return state
 
 
-Token = Annotated[str | None, Query(description="The client's acceptance token")]
+Token = Annotated[str | None, Query(max_length=64, description="The client's acceptance token")]
 
 
 @quotes.get("/{quote_id}", response_model=schemas.QuoteDetailOut)
 def get_quote(
-    quote_id: str, principal: OptionalPrincipal, handlers: Handlers,
+    quote_id: PathId, principal: OptionalPrincipal, handlers: Handlers,
     acceptance_token: Token = None,
 ) -> dict[str, Any]:  # fmt: skip
     state = _quote_reader(handlers, quote_id, principal, acceptance_token)
@@ -73,7 +74,7 @@ def get_quote(
 
 @quotes.get("/{quote_id}/document", response_class=HTMLResponse)
 def get_quote_document(
-    quote_id: str, principal: OptionalPrincipal, handlers: Handlers,
+    quote_id: PathId, principal: OptionalPrincipal, handlers: Handlers,
     acceptance_token: Token = None,
 ) -> HTMLResponse:  # fmt: skip
     state = _quote_reader(handlers, quote_id, principal, acceptance_token)
@@ -109,7 +110,7 @@ AnswerContext = Annotated[Context, Depends(_answer_context)]
 
 @quotes.post("/{quote_id}/accept", response_model=schemas.PrestationOut)
 def accept_quote(
-    quote_id: str, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
+    quote_id: PathId, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
     handlers: Handlers, context: AnswerContext, response: Response,
 ) -> dict[str, Any]:  # fmt: skip
     by_ops = _answering_staff(principal, body.acceptance_token)
@@ -119,7 +120,7 @@ def accept_quote(
 
 @quotes.post("/{quote_id}/reject", response_model=schemas.PrestationOut)
 def reject_quote(
-    quote_id: str, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
+    quote_id: PathId, body: schemas.QuoteAnswerIn, principal: OptionalPrincipal,
     handlers: Handlers, context: AnswerContext, response: Response,
 ) -> dict[str, Any]:  # fmt: skip
     by_ops = _answering_staff(principal, body.acceptance_token)
