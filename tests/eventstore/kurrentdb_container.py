@@ -17,12 +17,28 @@ from testcontainers.core.wait_strategies import HttpWaitStrategy
 
 from shared.eventstore.kurrentdb import KurrentDBEventStore
 
-# Pinned: 25.1 is the first release with multi-stream append, which `append_many` needs.
-KURRENTDB_IMAGE = "docker.kurrent.io/kurrent-latest/kurrentdb:25.1.0"
+# Pinned: 25.1 is the first release with multi-stream append, which `append_many` needs, and
+# 25.1.4 at least for its fixes (multi-stream append data in 25.1.1, cluster join in 25.1.3).
+# The same release as deploy/compose.yaml.
+KURRENTDB_IMAGE = "docker.kurrent.io/kurrent-latest/kurrentdb:25.1.4"
 HTTP_PORT = 2113  # gRPC and HTTP share it
 STARTUP_TIMEOUT = 120  # seconds; a first run also pulls the image
 LEADER_TIMEOUT = 60  # seconds from "live" to "accepts writes"
 DOCKER_PING_TIMEOUT = 3  # seconds
+# As in deploy/compose.yaml: without them the client waits forever on a dead connection.
+KEEP_ALIVE_INTERVAL_MS = 10_000  # the client reads both keep-alive options in milliseconds
+KEEP_ALIVE_TIMEOUT_MS = 10_000
+DEFAULT_DEADLINE_S = 30  # and the deadline in seconds
+
+
+def connection_uri(host: str, port: int | str) -> str:
+    """The URI the contract suite connects with: one insecure node, keep-alive and a deadline."""
+    return (
+        f"kurrentdb://{host}:{port}?tls=false"
+        f"&KeepAliveInterval={KEEP_ALIVE_INTERVAL_MS}"
+        f"&KeepAliveTimeout={KEEP_ALIVE_TIMEOUT_MS}"
+        f"&DefaultDeadline={DEFAULT_DEADLINE_S}"
+    )
 
 
 def docker_unavailable_reason() -> str | None:
@@ -82,7 +98,7 @@ def kurrentdb_store() -> Iterator[KurrentDBEventStore]:
     try:
         host = container.get_container_host_ip()
         port = container.get_exposed_port(HTTP_PORT)
-        store = KurrentDBEventStore(f"kurrentdb://{host}:{port}?tls=false")
+        store = KurrentDBEventStore(connection_uri(host, port))
         try:
             _wait_for_leader(store, LEADER_TIMEOUT)
             yield store
