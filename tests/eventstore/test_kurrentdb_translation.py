@@ -134,7 +134,43 @@ def closed_port() -> int:
     ],
 )
 def test_uri_is_normalised_to_the_kurrentdb_scheme(given: str, expected: str) -> None:
+    joined = "&" if "?" in expected else "?"
+    assert normalise_uri(given) == expected + joined + DEFAULT_QUERY
+
+
+# What every URI gains unless it sets them: keep-alive in ms, the deadline of appends in s.
+DEFAULT_QUERY = "KeepAliveInterval=10000&KeepAliveTimeout=10000&DefaultDeadline=10"
+
+
+def test_keep_alive_and_deadline_are_added_and_understood_by_the_client() -> None:
+    spec = ConnectionSpec(normalise_uri("esdb://localhost:2113?tls=false"))
+    assert spec.options.keep_alive_interval == 10000
+    assert spec.options.keep_alive_timeout == 10000
+    assert spec.options.default_deadline == 10
+    assert spec.options.tls is False
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            "kurrentdb://h:2113?tls=false&keepaliveinterval=5000&DEFAULTDEADLINE=30",
+            "kurrentdb://h:2113?tls=false&keepaliveinterval=5000&DEFAULTDEADLINE=30"
+            "&KeepAliveTimeout=10000",
+        ),
+        (
+            "kurrentdb://h:2113?KeepAliveInterval=1&KeepAliveTimeout=2&DefaultDeadline=3",
+            "kurrentdb://h:2113?KeepAliveInterval=1&KeepAliveTimeout=2&DefaultDeadline=3",
+        ),
+        ("kurrentdb://h:2113?", "kurrentdb://h:2113?" + DEFAULT_QUERY),
+        ("kurrentdb://h:2113?tls=false&", "kurrentdb://h:2113?tls=false&" + DEFAULT_QUERY),
+    ],
+)
+def test_settings_the_uri_gives_are_kept_whatever_their_case(given: str, expected: str) -> None:
     assert normalise_uri(given) == expected
+    spec = ConnectionSpec(expected.replace("://", "://u:p@"))  # TLS, the default, needs users
+    assert spec.options.keep_alive_timeout is not None
+    assert spec.options.default_deadline is not None
 
 
 def test_normalised_cluster_uri_is_accepted_by_the_client_with_every_seed() -> None:
