@@ -7,6 +7,8 @@ the real client against a port nobody listens on, which is how an unreachable st
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import socket
 import uuid
@@ -43,6 +45,7 @@ from shared.eventstore.kurrentdb_translation import (
     multi_append_metadata_error,
     normalise_uri,
     plan_filter,
+    port_metadata,
     read_start,
     recorded_retry,
     to_client_event,
@@ -370,6 +373,19 @@ def test_recorded_event_is_converted_field_by_field() -> None:
     assert event.recorded_at == RECORDED_AT
 
 
+def test_metadata_of_a_multi_stream_append_reads_back_without_the_servers_keys() -> None:
+    # How the server renders the properties of an `append_many` event (issue 15, item 3).
+    stored = b'{"actor": "admin", "$schema.name": "InvoiceIssued", "$schema.format": "Json"}'
+    event = dataclasses.replace(recorded(), metadata=stored)
+    assert json.loads(to_port_event(event).metadata) == {"actor": "admin"}
+    assert port_metadata(b'{"$schema.format": "Json"}') == b"{}"
+
+
+@pytest.mark.parametrize("raw", [b'{"actor": "admin"}', b"", b'"$text"', b'["$a"]', b'\xff"$'])
+def test_other_metadata_keeps_its_bytes(raw: bytes) -> None:
+    assert port_metadata(raw) == raw
+
+
 def test_missing_recorded_at_becomes_now_in_utc() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     assert to_port_event(recorded(recorded_at=None), now=now).recorded_at == now
@@ -514,6 +530,7 @@ def test_flat_string_metadata_fits_multi_append(metadata: bytes) -> None:
         (b'{"actor": "admin", "schema_version": 1}', "schema_version"),
         (b'{"nested": {"a": "b"}}', "nested"),
         (b'"text"', "not a JSON object"),
+        (b'{"$correlationId": "c-1", "actor": "a"}', "$correlationId"),
         (b"\xff", "not JSON"),
     ],
 )
