@@ -209,13 +209,13 @@ class KurrentDBEventStore:
         except WrongCurrentVersionError as e:
             return self._replayed(requests, e)
         except (KurrentDBClientError, ProgrammingError) as e:
-            if is_unexplained_failure(e):
-                return self._replayed(requests, e)
             if is_multi_append_unsupported(e):
                 raise EventStoreError(
                     "this KurrentDB server has no multi-stream append (needs 25.1 or later); "
                     "refusing to append the streams one by one, which would not be atomic"
                 ) from e
+            if is_unexplained_failure(e):
+                return self._replayed(requests, e)
             raise translate_error(e) from e
         versions = {r.stream: self._version(r.stream, r.events, r.expected) for r in requests}
         return AppendResult(position, versions)

@@ -338,3 +338,11 @@ def test_engine_refuses_one_stream_in_two_cases_before_sending(make_store: Any) 
                 AppendRequest("invoice-1", [new_event()], NO_STREAM),
             ]
         )
+
+
+def test_a_server_without_multi_append_is_still_named_as_such(make_store: Any) -> None:
+    # Its error is a bare GrpcError too: it must not be taken for an unexplained failure.
+    client = FakeClient([], fix_after=0)
+    client.append_error = GrpcError("<_InactiveRpcError status = UNIMPLEMENTED>")
+    with pytest.raises(EventStoreError, match="no multi-stream append"):
+        make_store(client).append_many(two_requests([new_event()], [new_event()]))
