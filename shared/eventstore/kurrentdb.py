@@ -18,14 +18,22 @@ Semantics worth knowing:
 - `append_many` needs multi-stream append (KurrentDB 25.1+). Its records travel as v2
   properties, so each event's metadata must be empty or a flat JSON object of string values,
   and the metadata read back is the server's JSON rendering of them (same keys and values,
-  not the same bytes). On an older server it fails: it never degrades to separate appends.
+  not the same bytes): the server adds `$schema.name` and `$schema.format` to them, which
+  the engine drops, as it drops every `$`-prefixed key (so `append_many` refuses such keys).
+  Streams are compared without regard to case, as the server does (`Invoice-1` and
+  `invoice-1` in one call are refused). A retry the server fails without naming a cause (a
+  partly idempotent one) is settled by re-reading the streams. On an older server it fails:
+  it never degrades to separate appends.
+- Reads are whole: when iterating one hits a follower (a new leader was elected) or a lost
+  connection, the engine reconnects (to the leader the error names) and redoes it once.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 from uuid import UUID
 
 from kurrentdbclient import KurrentDBClient
@@ -39,6 +47,13 @@ from kurrentdbclient.exceptions import (
     WrongCurrentVersionError,
 )
 
+from shared.eventstore.kurrentdb_recovery import (
+    duplicate_streams,
+    is_read_retryable,
+    is_unexplained_failure,
+    leader_target,
+    replay_outcome,
+)
 from shared.eventstore.kurrentdb_translation import (
     is_after,
     is_multi_append_unsupported,
@@ -47,7 +62,6 @@ from shared.eventstore.kurrentdb_translation import (
     normalise_uri,
     plan_filter,
     read_start,
-    recorded_retry,
     to_client_event,
     to_client_expected,
     to_port_event,
@@ -70,6 +84,8 @@ from shared.eventstore.port import (
 )
 
 __all__ = ["KurrentDBEventStore", "KurrentDBSubscription"]
+
+T = TypeVar("T")
 
 
 class KurrentDBSubscription:
@@ -164,10 +180,10 @@ class KurrentDBEventStore:
     def append_many(self, requests: Sequence[AppendRequest]) -> AppendResult:
         if not requests:
             raise EventStoreError("append_many carries no request")
-        streams = [r.stream for r in requests]
-        if len(set(streams)) != len(streams):
-            # KurrentDB refuses two parts for one stream in a multi-append session.
-            raise EventStoreError("append_many to KurrentDB takes one request per stream")
+        twice = duplicate_streams(r.stream for r in requests)
+        if twice:
+            # The server refuses two parts for one stream (names compared without case).
+            raise EventStoreError(f"append_many takes one request per stream: {twice[0]!r}")
         for request in requests:
             category_of(request.stream)
             if not request.events:
@@ -198,6 +214,8 @@ class KurrentDBEventStore:
                     "this KurrentDB server has no multi-stream append (needs 25.1 or later); "
                     "refusing to append the streams one by one, which would not be atomic"
                 ) from e
+            if is_unexplained_failure(e):
+                return self._replayed(requests, e)
             raise translate_error(e) from e
         versions = {r.stream: self._version(r.stream, r.events, r.expected) for r in requests}
         return AppendResult(position, versions)
@@ -213,40 +231,35 @@ class KurrentDBEventStore:
         return found.stream_position
 
     def _locate(self, stream: str, event_id: UUID) -> ClientRecordedEvent | None:
-        try:
+        def locate() -> ClientRecordedEvent | None:
             with self._client.read_stream(stream, backwards=True) as events:
                 return next((e for e in events if e.id == event_id), None)
+
+        try:
+            return self._whole_read(locate)
         except NotFoundError:
             return None
         except KurrentDBClientError as e:
             raise translate_error(e, stream=stream) from e
 
-    def _replayed(
-        self, requests: Sequence[AppendRequest], conflict: WrongCurrentVersionError
-    ) -> AppendResult:
-        """A conflict that may be a retry of an append that already landed (module doc)."""
-        landed: dict[str, ClientRecordedEvent] = {}
-        for request in requests:
-            last = recorded_retry(
-                self._stream_events(request.stream), [e.id for e in request.events]
-            )
-            if last is None:
-                failed = next(
-                    (r for r in requests if r.stream == conflict.stream_name), requests[0]
-                )
-                raise translate_error(
-                    conflict, stream=failed.stream, expected=failed.expected
-                ) from conflict
-            landed[request.stream] = last
-        final = landed[requests[-1].stream]
-        return AppendResult(
-            final.commit_position,
-            {stream: event.stream_position for stream, event in landed.items()},
-        )
+    def _replayed(self, requests: Sequence[AppendRequest], failure: Exception) -> AppendResult:
+        """A conflict, or a failure without a cause, that may be a retry of an append that
+        already landed (module doc)."""
+        recorded = {r.stream: self._stream_events(r.stream) for r in requests}
+        outcome = replay_outcome(requests, recorded)
+        if isinstance(outcome, AppendResult):
+            return outcome
+        if isinstance(failure, WrongCurrentVersionError):
+            # The server's own account of the conflict.
+            failed = next((r for r in requests if r.stream == failure.stream_name), requests[0])
+            raise translate_error(
+                failure, stream=failed.stream, expected=failed.expected
+            ) from failure
+        raise (outcome or translate_error(failure)) from failure
 
     def _stream_events(self, stream: str) -> tuple[ClientRecordedEvent, ...]:
         try:
-            return self._client.get_stream(stream)
+            return self._whole_read(lambda: self._client.get_stream(stream))
         except NotFoundError:
             return ()
         except KurrentDBClientError as e:
@@ -254,11 +267,27 @@ class KurrentDBEventStore:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def _whole_read(self, read: Callable[[], T]) -> T:
+        """`read()`, redone once after a reconnection when it failed for want of a leader or
+        of a connection: the client retries creating a read's iterator, not iterating it. A
+        read collects its events before answering, so redoing it duplicates nothing."""
+        connection_id = self._client.connection_id
+        try:
+            return read()
+        except KurrentDBClientError as e:
+            if not is_read_retryable(e):
+                raise
+            # connection_id: if another thread reconnected meanwhile, reuse its connection.
+            self._client.reconnect(leader_target(e), connection_id=connection_id)
+            return read()
+
     def read_stream(self, stream: str, from_version: int = 0) -> list[RecordedEvent]:
         if from_version < 0:
             raise ValueError(f"from_version must be >= 0, not {from_version}")
         try:
-            events = self._client.get_stream(stream, stream_position=from_version)
+            events = self._whole_read(
+                lambda: self._client.get_stream(stream, stream_position=from_version)
+            )
         except NotFoundError:
             return []
         except KurrentDBClientError as e:
@@ -273,8 +302,9 @@ class KurrentDBEventStore:
         if limit == 0:
             return []
         plan = plan_filter(filter)
-        found: list[RecordedEvent] = []
-        try:
+
+        def read() -> list[RecordedEvent]:
+            found: list[RecordedEvent] = []
             # Lazy: part of the filtering is client-side, so stop once `limit` events are kept
             # rather than asking the server for a count.
             with self._client.read_all(
@@ -288,9 +318,12 @@ class KurrentDBEventStore:
                         found.append(to_port_event(event))
                         if limit is not None and len(found) >= limit:
                             break
+            return found
+
+        try:
+            return self._whole_read(read)
         except KurrentDBClientError as e:
             raise translate_error(e) from e
-        return found
 
     def subscribe(
         self, after: Position = START, filter: EventFilter = NO_FILTER
@@ -302,14 +335,18 @@ class KurrentDBEventStore:
 
     def head(self) -> Position:
         plan = plan_filter(NO_FILTER)
-        try:
+
+        def read() -> ClientRecordedEvent | None:
             # What `read_all` would show last (system events skipped the same way).
             with self._client.read_all(
                 backwards=True,
                 filter_exclude=plan.exclude,
                 filter_by_stream_name=plan.by_stream_name,
             ) as events:
-                last = next((e for e in events if is_visible(e, NO_FILTER)), None)
+                return next((e for e in events if is_visible(e, NO_FILTER)), None)
+
+        try:
+            last = self._whole_read(read)
         except KurrentDBClientError as e:
             raise translate_error(e) from e
         return START if last is None else last.commit_position

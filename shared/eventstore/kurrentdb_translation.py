@@ -61,6 +61,7 @@ from shared.eventstore.port import (
 )
 
 __all__ = [
+    "URI_DEFAULTS",
     "ServerFilter",
     "from_client_version",
     "is_after",
@@ -69,6 +70,7 @@ __all__ = [
     "multi_append_metadata_error",
     "normalise_uri",
     "plan_filter",
+    "port_metadata",
     "read_start",
     "recorded_retry",
     "to_client_event",
@@ -107,7 +109,24 @@ def normalise_uri(uri: str) -> str:
     hosts = rest.partition("?")[0].partition("/")[0].rpartition("@")[2]
     if target == "kurrentdb+discover" and "," in hosts:
         target = "kurrentdb"
-    return f"{target}://{rest}"
+    return _with_defaults(f"{target}://{rest}")
+
+
+# The client sets none of these by default, so a dead peer would hang a call forever.
+# KeepAlive* are milliseconds (gRPC keep-alive pings); DefaultDeadline is seconds (the gRPC
+# timeout of appends and other unary calls; reads and catch-up subscriptions take none).
+URI_DEFAULTS = {"KeepAliveInterval": "10000", "KeepAliveTimeout": "10000", "DefaultDeadline": "10"}
+
+
+def _with_defaults(uri: str) -> str:
+    """Add each of `URI_DEFAULTS` the URI does not set (the client reads names in any case)."""
+    base, _, query = uri.partition("?")
+    given = {part.partition("=")[0].strip().upper() for part in query.split("&") if part}
+    missing = [f"{k}={v}" for k, v in URI_DEFAULTS.items() if k.upper() not in given]
+    if not missing:
+        return uri
+    kept = query.rstrip("&")
+    return f"{base}?{'&'.join([kept, *missing] if kept else missing)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,9 +262,27 @@ def to_port_event(event: ClientRecordedEvent, now: datetime | None = None) -> Re
         position=event.commit_position,
         type=event.type,
         data=event.data,
-        metadata=event.metadata,
+        metadata=port_metadata(event.metadata),
         recorded_at=recorded_at,
     )
+
+
+def port_metadata(raw: bytes) -> bytes:
+    """Recorded metadata without the keys the server adds: an event of a multi-stream append
+    reads back as the JSON of its properties plus `$schema.name` and `$schema.format`.
+
+    `$`-prefixed keys are KurrentDB's, so all of them go (`append_many` refuses them on the
+    way in); metadata without one keeps its bytes, and the costly parse is skipped.
+    """
+    if b'"$' not in raw:
+        return raw
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(document, dict):
+        return raw
+    return json.dumps({k: v for k, v in document.items() if not k.startswith("$")}).encode()
 
 
 def recorded_retry(
@@ -328,4 +365,8 @@ def multi_append_metadata_error(event: NewEvent) -> str | None:
     if not isinstance(document, dict):
         return "it is not a JSON object"
     bad = sorted(key for key, value in document.items() if not isinstance(value, str))
-    return f"values of {', '.join(bad)} are not strings" if bad else None
+    if bad:
+        return f"values of {', '.join(bad)} are not strings"
+    # They would not read back: `port_metadata` drops the server's own `$` keys.
+    reserved = sorted(key for key in document if key.startswith("$"))
+    return f"keys {', '.join(reserved)} start with $ (KurrentDB's own)" if reserved else None

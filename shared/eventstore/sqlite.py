@@ -148,6 +148,9 @@ class SQLiteEventStore:
             if not request.events:
                 raise EventStoreError(f"append to {request.stream!r} carries no event")
             size += len(request.events)
+        if len(requests) > 1 and len({r.stream.casefold() for r in requests}) < len(requests):
+            # As KurrentDB refuses it (names compared without case): the engines agree.
+            raise EventStoreError("append_many takes one request per stream")
         pending = _PendingAppend(requests, size)
         queue = self._queue
         with self._queue_ready:

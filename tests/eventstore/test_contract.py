@@ -5,6 +5,7 @@ Each test writes to its own category, so the suite also runs against one shared 
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 
@@ -127,6 +128,41 @@ class TestAppendingToSeveralStreams:
             )
         assert store.read_stream(f"{category}-a") == []
         assert len(store.read_stream(f"{category}-b")) == 1
+
+    def test_metadata_reads_back_as_written(self, store: EventStore, category: str) -> None:
+        metadata = {"actor": "admin", "correlation_id": "c-1", "schema": "v2"}
+        event = NewEvent(uuid.uuid4(), "Happened", b"{}", json.dumps(metadata).encode())
+        store.append_many(
+            [
+                AppendRequest(f"{category}-a", [event], NO_STREAM),
+                AppendRequest(f"{category}-b", [new_event()], NO_STREAM),
+            ]
+        )
+        [recorded] = store.read_stream(f"{category}-a")
+        assert json.loads(recorded.metadata) == metadata
+        [seen] = [
+            e
+            for e in store.read_all(filter=EventFilter(categories=(category,)))
+            if e.id == event.id
+        ]
+        assert json.loads(seen.metadata) == metadata
+        assert json.loads(store.read_stream(f"{category}-b")[0].metadata) == {"actor": "test"}
+
+    @pytest.mark.parametrize("other", ["same", "upper"])
+    def test_one_stream_twice_is_refused_whatever_its_case(
+        self, store: EventStore, category: str, other: str
+    ) -> None:
+        stream = f"{category}-inv"
+        twin = stream if other == "same" else stream.upper()
+        with pytest.raises(EventStoreError, match="one request per stream"):
+            store.append_many(
+                [
+                    AppendRequest(stream, [new_event()], NO_STREAM),
+                    AppendRequest(twin, [new_event()], ANY),
+                ]
+            )
+        assert store.read_stream(stream) == []
+        assert store.read_stream(twin) == []
 
 
 class TestReading:

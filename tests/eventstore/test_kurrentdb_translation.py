@@ -7,6 +7,8 @@ the real client against a port nobody listens on, which is how an unreachable st
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import socket
 import uuid
@@ -43,6 +45,7 @@ from shared.eventstore.kurrentdb_translation import (
     multi_append_metadata_error,
     normalise_uri,
     plan_filter,
+    port_metadata,
     read_start,
     recorded_retry,
     to_client_event,
@@ -134,7 +137,43 @@ def closed_port() -> int:
     ],
 )
 def test_uri_is_normalised_to_the_kurrentdb_scheme(given: str, expected: str) -> None:
+    joined = "&" if "?" in expected else "?"
+    assert normalise_uri(given) == expected + joined + DEFAULT_QUERY
+
+
+# What every URI gains unless it sets them: keep-alive in ms, the deadline of appends in s.
+DEFAULT_QUERY = "KeepAliveInterval=10000&KeepAliveTimeout=10000&DefaultDeadline=10"
+
+
+def test_keep_alive_and_deadline_are_added_and_understood_by_the_client() -> None:
+    spec = ConnectionSpec(normalise_uri("esdb://localhost:2113?tls=false"))
+    assert spec.options.keep_alive_interval == 10000
+    assert spec.options.keep_alive_timeout == 10000
+    assert spec.options.default_deadline == 10
+    assert spec.options.tls is False
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            "kurrentdb://h:2113?tls=false&keepaliveinterval=5000&DEFAULTDEADLINE=30",
+            "kurrentdb://h:2113?tls=false&keepaliveinterval=5000&DEFAULTDEADLINE=30"
+            "&KeepAliveTimeout=10000",
+        ),
+        (
+            "kurrentdb://h:2113?KeepAliveInterval=1&KeepAliveTimeout=2&DefaultDeadline=3",
+            "kurrentdb://h:2113?KeepAliveInterval=1&KeepAliveTimeout=2&DefaultDeadline=3",
+        ),
+        ("kurrentdb://h:2113?", "kurrentdb://h:2113?" + DEFAULT_QUERY),
+        ("kurrentdb://h:2113?tls=false&", "kurrentdb://h:2113?tls=false&" + DEFAULT_QUERY),
+    ],
+)
+def test_settings_the_uri_gives_are_kept_whatever_their_case(given: str, expected: str) -> None:
     assert normalise_uri(given) == expected
+    spec = ConnectionSpec(expected.replace("://", "://u:p@"))  # TLS, the default, needs users
+    assert spec.options.keep_alive_timeout is not None
+    assert spec.options.default_deadline is not None
 
 
 def test_normalised_cluster_uri_is_accepted_by_the_client_with_every_seed() -> None:
@@ -334,6 +373,19 @@ def test_recorded_event_is_converted_field_by_field() -> None:
     assert event.recorded_at == RECORDED_AT
 
 
+def test_metadata_of_a_multi_stream_append_reads_back_without_the_servers_keys() -> None:
+    # How the server renders the properties of an `append_many` event (issue 15, item 3).
+    stored = b'{"actor": "admin", "$schema.name": "InvoiceIssued", "$schema.format": "Json"}'
+    event = dataclasses.replace(recorded(), metadata=stored)
+    assert json.loads(to_port_event(event).metadata) == {"actor": "admin"}
+    assert port_metadata(b'{"$schema.format": "Json"}') == b"{}"
+
+
+@pytest.mark.parametrize("raw", [b'{"actor": "admin"}', b"", b'"$text"', b'["$a"]', b'\xff"$'])
+def test_other_metadata_keeps_its_bytes(raw: bytes) -> None:
+    assert port_metadata(raw) == raw
+
+
 def test_missing_recorded_at_becomes_now_in_utc() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     assert to_port_event(recorded(recorded_at=None), now=now).recorded_at == now
@@ -478,6 +530,7 @@ def test_flat_string_metadata_fits_multi_append(metadata: bytes) -> None:
         (b'{"actor": "admin", "schema_version": 1}', "schema_version"),
         (b'{"nested": {"a": "b"}}', "nested"),
         (b'"text"', "not a JSON object"),
+        (b'{"$correlationId": "c-1", "actor": "a"}', "$correlationId"),
         (b"\xff", "not JSON"),
     ],
 )
