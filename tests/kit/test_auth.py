@@ -40,6 +40,7 @@ from shared.http.auth import (
 )
 from shared.http.service import create_service_app
 from tests.kit import ADMIN_KEY, bearer, kit_settings
+from tests.ticks import Ticks
 
 T = TypeVar("T")
 GATE_TIMEOUT = 10.0  # a held read goes on by itself after this: no test hangs
@@ -64,16 +65,6 @@ class CountingStore(SQLiteEventStore):
     ) -> list[RecordedEvent]:
         self.scans += 1
         return super().read_all(after, filter, limit)
-
-
-class Ticks:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def __call__(self) -> float:
-        return self.seconds
 
 
 @pytest.fixture

@@ -29,16 +29,9 @@ from shared.eventstore.codec import decode
 from shared.eventstore.sqlite import SQLiteEventStore
 from shared.http.auth import KeyRing, Principal, is_key_id, key_stream
 from tests.kit import ADMIN_KEY
+from tests.ticks import Ticks
 
 CONTEXT = Context.new("admin:admin")
-
-
-class Ticks:
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def __call__(self) -> float:
-        return self.seconds
 
 
 @pytest.fixture
