@@ -105,6 +105,13 @@ class Cooperative:
     onss_employer_id: str
     joint_commission_number: str
     dimona_worker_type: str
+    # What an invoice must show (Code of companies art. 2:20, Royal Decree no. 1 art. 5).
+    legal_form: str
+    register_of_legal_persons: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The billing service: invoices, credit notes, payments, collection, Peppol e-invoices."""
