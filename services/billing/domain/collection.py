@@ -11,8 +11,8 @@ Private clients (Code of economic law book XIX, art. XIX.2-XIX.4): the first rem
 and always comes first; it gives at least 14 calendar days, counted from the third working day
 after posting or the day after an e-mail; only after them may interest (same rate, art. XIX.4
 §1) and the capped damages be claimed. The interest runs from the end of those days, not from
-the due date: the earlier start of XIX.4 is reserved to SMEs, and the cooperative does not
-claim it (a larger undertaking, and the rule that can never be wrong).
+the due date: the earlier start book XIX allows SMEs (the day after the first reminder) is not
+claimed (the cooperative is no SME, and the later start can never be wrong).
 
 The schedule (`reminder_days_after_due`, last entry the formal notice) is configuration. A
 reminder is never sent twice, at most one a day, and never before the pay-by date of the
@@ -174,9 +174,10 @@ def late_claims(
 
     `principal_changes`: (day, principal outstanding at the end of that day), from the issue
     date or the due date on; `params_on(day)`: the parameters valid that day (e.g.
-    `default_book().on`), so each day's interest uses its own half-year's rate. The flat fee is
-    the one valid on the first late day; a consumer's damages are capped on what was still due
-    on the first day after the 14 days, with the brackets valid that day.
+    `default_book().on`; a scheduler going through many invoices passes it through
+    `functools.lru_cache`, the same days recur), so each day uses its own half-year's rate.
+    The flat fee is the one valid on the first late day; a consumer's damages are capped on what
+    was still due on the first day after the 14 days, with the brackets valid that day.
     """
     accrues_after = due_date
     if kind == "private":
