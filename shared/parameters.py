@@ -53,6 +53,15 @@ class ParameterNotDefined(DomainError):
 
 
 @dataclass(frozen=True)
+class DamagesBracket:
+    """B2C damages on an amount due above `over_cents`: `base_cents` + `rate` * the part above."""
+
+    over_cents: int
+    base_cents: int
+    rate: Decimal  # a fraction
+
+
+@dataclass(frozen=True)
 class Parameters:
     """Every dated parameter, as valid on `valid_on`. Rates are fractions (0.27 for 27 %)."""
 
@@ -74,6 +83,13 @@ class Parameters:
     late_interest_rate: Decimal
     late_flat_fee_cents: int
     peppol_einvoice_mandatory: bool
+    reminder_days_after_due: tuple[int, ...]  # ascending; the last one is the formal notice
+    reminder_pay_within_days: int
+    consumer_grace_days: int
+    consumer_post_delay_working_days: int
+    consumer_electronic_delay_days: int
+    consumer_damages_brackets: tuple[DamagesBracket, ...]  # ascending `over_cents`, first is 0
+    consumer_damages_max_cents: int
 
     @property
     def daily_minimum_cents(self) -> int:
@@ -194,6 +210,34 @@ def _text_set(raw: Any) -> frozenset[str]:
     return frozenset(_text(item) for item in raw)
 
 
+def _day_offsets(raw: Any) -> tuple[int, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ParameterError(f"expected a non-empty list of days, got {raw!r}")
+    days = tuple(_int(item) for item in raw)
+    if days[0] < 1 or any(later <= earlier for earlier, later in itertools.pairwise(days)):
+        raise ParameterError(f"days must be positive and strictly ascending, got {raw!r}")
+    return days
+
+
+def _damages_brackets(raw: Any) -> tuple[DamagesBracket, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ParameterError(f"expected a non-empty list of brackets, got {raw!r}")
+    brackets = []
+    for entry in raw:
+        if not isinstance(entry, dict) or entry.keys() != {"over_cents", "base_cents", "rate"}:
+            raise ParameterError("each bracket has exactly over_cents, base_cents and rate")
+        bracket = DamagesBracket(
+            _int(entry["over_cents"]), _int(entry["base_cents"]), _percent(entry["rate"])
+        )
+        if bracket.base_cents < 0 or bracket.rate < 0:
+            raise ParameterError(f"a bracket cannot be negative: {entry!r}")
+        brackets.append(bracket)
+    overs = [bracket.over_cents for bracket in brackets]
+    if overs[0] != 0 or any(later <= earlier for earlier, later in itertools.pairwise(overs)):
+        raise ParameterError(f"brackets start over 0 and ascend strictly, got {overs}")
+    return tuple(brackets)
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "fee_rate": _percent,
     "payment_term_days": _int,
@@ -212,6 +256,13 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "late_interest_rate": _percent,
     "late_flat_fee_cents": _int,
     "peppol_einvoice_mandatory": _bool,
+    "reminder_days_after_due": _day_offsets,
+    "reminder_pay_within_days": _int,
+    "consumer_grace_days": _int,
+    "consumer_post_delay_working_days": _int,
+    "consumer_electronic_delay_days": _int,
+    "consumer_damages_brackets": _damages_brackets,
+    "consumer_damages_max_cents": _int,
 }
 if set(_CONVERTERS) != {f.name for f in fields(Parameters)} - {"valid_on"}:
     raise RuntimeError("every parameter needs a converter, and every converter a parameter")

@@ -11,6 +11,7 @@ import pytest
 from shared.money import MAX_CENTS
 from shared.parameters import (
     DEFAULT_PATH,
+    DamagesBracket,
     Limits,
     ParameterBook,
     ParameterError,
@@ -42,6 +43,17 @@ def test_the_2026_values() -> None:
         late_interest_rate=Decimal("0.105"),
         late_flat_fee_cents=4000,
         peppol_einvoice_mandatory=True,
+        reminder_days_after_due=(1, 15, 30, 45),
+        reminder_pay_within_days=10,
+        consumer_grace_days=14,
+        consumer_post_delay_working_days=3,
+        consumer_electronic_delay_days=1,
+        consumer_damages_brackets=(
+            DamagesBracket(over_cents=0, base_cents=2000, rate=Decimal("0")),
+            DamagesBracket(over_cents=15000, base_cents=3000, rate=Decimal("0.10")),
+            DamagesBracket(over_cents=50000, base_cents=6500, rate=Decimal("0.05")),
+        ),
+        consumer_damages_max_cents=200000,
     )
 
 
@@ -160,6 +172,32 @@ def test_peppol_becomes_mandatory_in_2026() -> None:
         ('fee_rate = [{ value = "6.5", valid_from = 2017-01-01, note = "x" }]', "unknown keys"),
         ('tip_rate = [{ value = "5", valid_from = 2017-01-01 }]', "unknown parameters"),
         ("fee_rate = []", "non-empty list"),
+        # The reminder schedule and the B2C damages brackets (collection)
+        ("reminder_days_after_due = [{ value = [], valid_from = 2017-01-01 }]", "list of days"),
+        (
+            "reminder_days_after_due = [{ value = [1, 15, 15], valid_from = 2017-01-01 }]",
+            "ascending",
+        ),
+        ("reminder_days_after_due = [{ value = [0, 15], valid_from = 2017-01-01 }]", "positive"),
+        ('reminder_days_after_due = [{ value = ["1"], valid_from = 2017-01-01 }]', "an integer"),
+        ("consumer_damages_brackets = [{ value = 20, valid_from = 2023-09-01 }]", "of brackets"),
+        (
+            "consumer_damages_brackets = [{ value = [{ over_cents = 0, base_cents = 2000 }],"
+            " valid_from = 2023-09-01 }]",
+            "exactly over_cents",
+        ),
+        (
+            "consumer_damages_brackets = [{ value = [{ over_cents = 0, base_cents = -1,"
+            ' rate = "0" }],'
+            " valid_from = 2023-09-01 }]",
+            "cannot be negative",
+        ),
+        (
+            "consumer_damages_brackets = [{ value = [{ over_cents = 100, base_cents = 0,"
+            ' rate = "0" }],'
+            " valid_from = 2023-09-01 }]",
+            "start over 0",
+        ),
     ],
 )
 def test_a_malformed_file_is_refused(lines: str, message: str) -> None:
