@@ -41,7 +41,7 @@ def load_average() -> str:
         return "unknown"
 
 
-Ticks = dict[int, tuple[int, str]]  # pid → (user + system clock ticks, command line)
+Ticks = dict[int, tuple[int, int, str]]  # pid → (user + system clock ticks, ppid, command line)
 
 
 def cpu_ticks() -> Ticks:
@@ -56,18 +56,39 @@ def cpu_ticks() -> Ticks:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, …
-        if int(fields[1]) == os.getpid():
-            continue  # wrk and the servers: ours
-        found[int(entry.name)] = (int(fields[11]) + int(fields[12]), command.strip()[:80])
+        ticks = int(fields[11]) + int(fields[12])
+        found[int(entry.name)] = (ticks, int(fields[1]), command.strip()[:80])
     return found
 
 
-def others(before: Ticks, after: Ticks, seconds: float, own: set[int]) -> list[tuple[float, str]]:
-    """Other processes' CPU (% of one core) between two snapshots, busiest first, > 2 %."""
+def family(ticks: Ticks, root: int) -> set[int]:
+    """`root` and every process descended from it (a server and its background child)."""
+    members, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (_, parent, _) in ticks.items():
+            if parent in members and pid not in members:
+                members.add(pid)
+                grew = True
+    return members
+
+
+def cpu_ms(before: Ticks, after: Ticks, pids: set[int]) -> float:
+    """CPU milliseconds the processes `pids` used between the two snapshots."""
     hertz = os.sysconf("SC_CLK_TCK")
+    alive = pids & after.keys()  # a child gone meanwhile took its ticks with it
+    used = sum(after[pid][0] - (before[pid][0] if pid in before else 0) for pid in alive)
+    return 1000.0 * used / hertz
+
+
+def others(before: Ticks, after: Ticks, seconds: float, own: set[int]) -> list[tuple[float, str]]:
+    """Other processes' CPU (% of one core) between two snapshots, busiest first, > 2 %:
+    neither `own` nor this process's family (wrk, the servers and their children)."""
+    hertz = os.sysconf("SC_CLK_TCK")
+    ours = own | family(after, os.getpid())
     found = []
-    for pid, (ticks, command) in after.items():
-        if pid in own or seconds <= 0:
+    for pid, (ticks, _, command) in after.items():
+        if pid in ours or seconds <= 0:
             continue
         earlier = before[pid][0] if pid in before else 0  # a newcomer: all of it was meanwhile
         share = 100.0 * (ticks - earlier) / hertz / seconds
@@ -87,15 +108,26 @@ def describe_others(found: list[tuple[float, str]]) -> str:
 class Run:
     result: wrk.WrkResult
     others: list[tuple[float, str]]  # what else used the CPUs meanwhile
+    server_cpu_ms: float  # what the server and its children used, while measured
+
+    @property
+    def cpu_per_request_ms(self) -> float:
+        return self.server_cpu_ms / max(1, self.result.requests)
 
     @property
     def others_cpu(self) -> float:
         return sum(share for share, _ in self.others)
 
 
-def drive(name: str, url: str, load: wrk.Load, warmup: float, args: list[str]) -> Run:
+def drive(
+    name: str, url: str, load: wrk.Load, warmup: float, args: list[str], server: int,
+    settle: Callable[[], None] = lambda: None,
+) -> Run:  # fmt: skip
     """A warm-up run (its answers checked, not reported), then the measured one. Every run
-    gets its own tag: no Idempotency-Key is ever sent twice."""
+    gets its own tag: no Idempotency-Key is ever sent twice. `server`: the server's pid, whose
+    CPU (with its children's) is counted per request, up to the end of `settle` (the
+    background's catch-up): a figure that, unlike the rate, hardly moves when something else
+    on the machine takes a core."""
     if warmup > 0:
         warm_load = wrk.Load(load.threads, load.connections, warmup, load.timeout_s)
         warm, _ = wrk.run(url, warm_load, [args[0], new_tag(), *args[1:]])
@@ -104,12 +136,16 @@ def drive(name: str, url: str, load: wrk.Load, warmup: float, args: list[str]) -
     before, started = cpu_ticks(), time.monotonic()
     result, _ = wrk.run(url, load, [args[0], new_tag(), *args[1:]])
     busy = others(before, cpu_ticks(), time.monotonic() - started, set())
+    settle()
+    after = cpu_ticks()
+    run = Run(result, busy, cpu_ms(before, after, family(after, server)))
     say(
         f"  {name}: {result.rate:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99"
-        f" {result.p99_ms:.2f} ms, {result.non_2xx} non-2xx, {result.socket_errors} socket errors"
+        f" {result.p99_ms:.2f} ms, {result.non_2xx} non-2xx, {result.socket_errors} socket errors,"
+        f" server CPU {run.cpu_per_request_ms:.2f} ms per request"
     )
     say(f"    meanwhile: {describe_others(busy)}")
-    return Run(result, busy)
+    return run
 
 
 @dataclass
@@ -229,11 +265,12 @@ def report(series: dict[str, Series], lags: list[servers.Lag], dimona: servers.D
         (s.name, f"{s.median(lambda r: r.rate):,.0f}", f"{s.median(lambda r: r.p50_ms):.2f}",
          f"{s.median(lambda r: r.p99_ms):.2f}", f"{s.total(lambda r: r.requests):,}",
          f"{s.total(lambda r: r.non_2xx):,}", str(s.total(lambda r: r.socket_errors)),
+         f"{statistics.median(run.cpu_per_request_ms for run in s.runs):.2f}",
          ", ".join(f"{run.others_cpu:.0f}" for run in s.runs))
         for s in series.values()
     ]  # fmt: skip
     header = ("measurement", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx", "sock err",
-              "others' CPU % per run")  # fmt: skip
+              "server CPU ms/req", "others' CPU % per run")  # fmt: skip
     found = checks(series, lags, dimona)
     judged = [(c.name, c.value, c.target, _verdict(c.passed)) for c in found]
     verdicts = [c.passed for c in found]
@@ -243,7 +280,7 @@ def report(series: dict[str, Series], lags: list[servers.Lag], dimona: servers.D
     return "\n".join([
         f"medians of {len(series['get'].runs)} round(s); others' CPU: % of one core used by"
         " other processes during each measured run",
-        table(header, measured, {1, 2, 3, 4, 5, 6}),
+        table(header, measured, {1, 2, 3, 4, 5, 6, 7}),
         "",
         table(("figure", "value", "target", ""), judged, set()),
         "",
@@ -272,9 +309,9 @@ def measure(
         "post": Series("bare FastAPI POST"), "encode": Series("POST /v1/prestations"),
     }  # fmt: skip
     targets = {
-        "get": (bare.url + "/bare", ["get"]), "health": (app.url + "/health", ["get"]),
-        "post": (bare.url + "/bare", post_args(parties)),
-        "encode": (app.url + "/v1/prestations", post_args(parties)),
+        "get": (bare, "/bare", ["get"]), "health": (app, "/health", ["get"]),
+        "post": (bare, "/bare", post_args(parties)),
+        "encode": (app, "/v1/prestations", post_args(parties)),
     }  # fmt: skip
     lags = []
     with servers.admin(app) as client:
@@ -282,13 +319,16 @@ def measure(
             say(f"round {number + 1} of {args.rounds}")
             for pair in (("get", "health"), ("post", "encode")):
                 for key in pair[::-1] if number % 2 else pair:
-                    url, script_args = targets[key]
-                    series[key].runs.append(
-                        drive(series[key].name, url, load, args.warmup, script_args)
-                    )
-                    if key == "encode":
+                    server, path, script_args = targets[key]
+
+                    def caught_up() -> None:
                         lags.append(servers.wait_for_head(client, timeout=args.lag_timeout))
                         say(f"  background at the head after {lags[-1].seconds} s")
+
+                    series[key].runs.append(drive(
+                        series[key].name, server.url + path, load, args.warmup, script_args,
+                        server.pid, caught_up if key == "encode" else lambda: None,
+                    ))  # fmt: skip
         dimona = servers.dimona(client, timeout=args.lag_timeout)
     return series, lags, dimona
 
