@@ -27,8 +27,8 @@ from services.billing.statements.coda_records import (
     RECORD_LENGTH,
     Account,
     Record,
-    account,
     account_of_old_balance,
+    account_zone,
 )
 from services.billing.statements.model import (
     MAX_MOVEMENTS,
@@ -307,10 +307,9 @@ def _information(reading: _Reading, record: Record) -> None:
 def _check_new_balance(
     new: Record, own: Account, old: Record, opening: int, top: list[_Movement]
 ) -> int:
-    found = account(new, 5)
-    expected = old.field(6, 17) if old.field(2, 2) == "0" else own.number
-    if not found.number.replace(" ", "").startswith(expected) or found.currency != own.currency:
-        raise new.fail(f"the account {found.number!r} is not the one of record 1 ({expected})")
+    found = account_zone(new, 5, old.field(2, 2))
+    if found != own:
+        raise new.fail(f"account {found.number} {found.currency} is not record 1's ({own.number})")
     closing = new.signed_amount(42, "new balance")
     new.day(58, "new balance date")
     total = sum(movement.amount_cents for movement in top)

@@ -84,32 +84,34 @@ class Account:
     currency: str
 
 
-def account(record: Record, first: int) -> Account:
-    """The 37-character "account number and currency" zone of records 1 and 8.
+def account_of_old_balance(record: Record) -> Account:
+    return account_zone(record, 6, record.choice(2, "0123", "account structure"))
+
+
+def account_zone(record: Record, first: int, structure: str) -> Account:
+    """The 37-character "account number and currency" zone at `first`.
 
     Record 1 position 2 gives its structure: 0 Belgian account number (12 digits, currency at
-    +13), 1 foreign account number (34, currency at +34), 2 IBAN of a Belgian account, 3 IBAN
-    of a foreign account (31 or 34 then currency at +34). Record 8 repeats the zone one
-    position earlier without the structure digit: the structure of record 1 applies.
+    +13), 1 foreign account number (34, then the currency), 2 IBAN of a Belgian account, 3
+    IBAN of a foreign account (31 or 34, currency at +34). Record 8 repeats the zone one
+    position earlier, without the structure digit: record 1's structure applies.
     """
     zone = record.field(first, first + 36)
-    return Account(number=zone[:34].strip(), currency=zone[34:37])
-
-
-def account_of_old_balance(record: Record) -> Account:
-    structure = record.choice(2, "0123", "account structure")
-    zone = record.field(6, 42)
+    last = first + 36
     if structure == "0":
         bban = zone[:12]
         if not set(bban) <= _DIGITS:
-            raise record.fail(f"Belgian account number {bban!r} (positions 6-17) is not 12 digits")
+            raise record.fail(
+                f"Belgian account number {bban!r} (positions {first}-{first + 11}) is not 12 digits"
+            )
         found = Account(number=_belgian_iban(bban, record), currency=zone[13:16])
     else:
-        found = account(record, 6)
-        if not found.number or " " in found.number:
-            raise record.fail(f"account number {found.number!r} (positions 6-39) is not valid")
+        number = zone[:34].strip()
+        if not number or " " in number:
+            raise record.fail(f"account number {number!r} (positions {first}-{last}) is not valid")
         if structure in "23":
-            found = Account(number=_valid_iban(found.number, record), currency=found.currency)
+            number = _valid_iban(number, record)
+        found = Account(number=number, currency=zone[34:37])
     if not (found.currency.isascii() and found.currency.isalpha() and found.currency.isupper()):
         raise record.fail(f"currency {found.currency!r} is not an ISO 4217 code")
     return found
