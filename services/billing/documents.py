@@ -118,7 +118,7 @@ def _amounts(rows: Iterable[AmountRow]) -> str:
 def _mentions(document: InvoiceDocument, words: Labels) -> str:
     """The legal mentions (reverse charge…) and the exemption reasons, in a framed box."""
     texts = [*document.legal_mentions]
-    texts += [f"{words.exemption} : {reason}" for reason in exemption_reasons(document)]
+    texts += [f"{words.exemption}{words.colon} {reason}" for reason in exemption_reasons(document)]
     if not texts:
         return ""
     return f'<div class="mentions">{"".join(f"<p>{_e(text)}</p>" for text in texts)}</div>'
@@ -202,12 +202,12 @@ def render_reminder_html(reminder: ReminderDocument, *, language: Language = "fr
     body = f"""
 <header>
 <h1>{_e(title)}</h1>
-{_pairs([(words.sent_on, date(reminder.sent_on)), (words.number, invoice.number)], "meta")}
+{_pairs([(words.sent_on, date(reminder.sent_on)), (words.invoice, invoice.number)], "meta")}
 </header>
 {_parties(invoice, words)}
 {paragraphs}
 {_amounts(reminder_rows(reminder, words, language))}
-<p class="amount">{_e(words.principal_outstanding)} : {_e(principal)}</p>
+<p class="amount">{_e(words.principal_outstanding)}{_e(words.colon)} {_e(principal)}</p>
 {_mentions(invoice, words)}
 <h2>{_e(words.payment)}</h2>
 <div class="payment">{_pairs(details)}</div>

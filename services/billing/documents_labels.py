@@ -17,6 +17,7 @@ class Labels:
     formal_notice: str
     number: str
     issue_date: str
+    colon: str  # French sets a no-break space before it, Dutch does not
     credit_note_date: str
     prestation: str
     due_date: str
@@ -74,6 +75,7 @@ FRENCH = Labels(
     formal_notice="Mise en demeure",
     number="Numéro",
     issue_date="Date de facture",
+    colon="\u00a0:",
     credit_note_date="Date de la note de crédit",
     prestation="Prestation",
     due_date="Date d'échéance",
@@ -150,6 +152,7 @@ DUTCH = Labels(
     formal_notice="Ingebrekestelling",
     number="Nummer",
     issue_date="Factuurdatum",
+    colon=":",
     credit_note_date="Datum van de creditnota",
     prestation="Prestatie",
     due_date="Vervaldatum",

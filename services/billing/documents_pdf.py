@@ -206,7 +206,7 @@ def _amounts(pdf: _Pdf, rows: Sequence[AmountRow]) -> None:
 
 
 def _mentions(pdf: _Pdf, document: InvoiceDocument, words: Labels) -> None:
-    reasons = [f"{words.exemption} : {reason}" for reason in exemption_reasons(document)]
+    reasons = [f"{words.exemption}{words.colon} {reason}" for reason in exemption_reasons(document)]
     pdf.framed([*document.legal_mentions, *reasons])
 
 
@@ -266,7 +266,7 @@ def render_reminder_pdf(reminder: ReminderDocument, *, language: Language = "fr"
     pdf = _start(f"{title} {invoice.number}", invoice, words, language)
     # The reminder's own date, not the invoice's, stamps the file.
     pdf.set_creation_date(dt.datetime.combine(reminder.sent_on, dt.time(), tzinfo=dt.UTC))
-    facts = [(words.sent_on, date(reminder.sent_on)), (words.number, invoice.number)]
+    facts = [(words.sent_on, date(reminder.sent_on)), (words.invoice, invoice.number)]
     _header(pdf, title, facts, invoice, words)
     for text in reminder_paragraphs(reminder, words, language):
         if is_free_first_reminder(reminder) and text == words.first_reminder_free:
@@ -276,7 +276,7 @@ def render_reminder_pdf(reminder: ReminderDocument, *, language: Language = "fr"
             pdf.ln(1.5)
     _amounts(pdf, reminder_rows(reminder, words, language))
     principal = eur(principal_outstanding_cents(invoice), language)
-    pdf.write_lines([f"{words.principal_outstanding} : {principal}"], size=9)
+    pdf.write_lines([f"{words.principal_outstanding}{words.colon} {principal}"], size=9)
     _mentions(pdf, invoice, words)
     pdf.heading(words.payment)
     details = payment_rows(invoice, words, language, reminder.pay_by)

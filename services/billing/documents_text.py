@@ -245,7 +245,7 @@ def credit_note_lines(document: InvoiceDocument, words: Labels) -> list[str]:
             )
         )
     if document.reason:
-        lines.append(f"{words.reason} : {document.reason}")
+        lines.append(f"{words.reason}{words.colon} {document.reason}")
     return lines
 
 
