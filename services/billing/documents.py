@@ -54,8 +54,7 @@ tr.strong td { font-weight: bold; border-top: 2px solid #222; }
 .detail { display: block; font-size: 9pt; color: #555; }
 .mentions { border: 2px solid #222; padding: 0.5em 0.8em; font-weight: bold; margin: 1em 0; }
 .payment { background: #f4f4f4; padding: 0.5em 0.8em; }
-.days { columns: 3; }
-.days table { width: auto; }
+.days table { width: auto; min-width: 16em; }
 footer { margin-top: 2em; font-size: 8.5pt; color: #555; border-top: 1px solid #999; }
 @media print {
   body { margin: 0; max-width: none; }

@@ -216,14 +216,12 @@ def _days(pdf: _Pdf, document: InvoiceDocument, words: Labels) -> None:
         for line in document.lines
         for day in line.days
     ]
-    per_column = -(-len(worked) // _DAY_COLUMNS)  # columns read top to bottom
+    # Rows read left to right, so each page holds consecutive days, even over page breaks.
     rows: list[list[str]] = []
-    for index in range(per_column):
-        row: list[str] = []
-        for column in range(_DAY_COLUMNS):
-            position = column * per_column + index
-            row.extend(worked[position] if position < len(worked) else ("", ""))
-        rows.append(row)
+    for start in range(0, len(worked), _DAY_COLUMNS):
+        chunk = worked[start : start + _DAY_COLUMNS]
+        chunk += [("", "")] * (_DAY_COLUMNS - len(chunk))
+        rows.append([cell for pair in chunk for cell in pair])
     pdf.heading(words.detail_of_days)
     head = [words.date, words.hours_short] * _DAY_COLUMNS
     pdf.table_of(head, rows, (22, 10) * _DAY_COLUMNS, align=("LEFT", "RIGHT") * _DAY_COLUMNS)
