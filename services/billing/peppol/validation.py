@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
-from saxonche import PySaxonProcessor  # type: ignore[import-not-found, unused-ignore]
+from saxonche import PySaxonApiError, PySaxonProcessor  # type: ignore[import-not-found, unused-ignore]
 
 RULES_ENV = "COOP_PEPPOL_RULES"
 XSD_RULE = "XSD"
+SCHEMATRON_RULE = "SCHEMATRON"  # the rules could not be run on the document
 FATAL = "fatal"
 SVRL_NS = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 _ROOT_SCHEMAS = {
@@ -49,7 +50,9 @@ class PeppolRulesMissing(RuntimeError):
 @dataclass(frozen=True)
 class ValidationReport:
     ok: bool  # no XSD error and no fatal assertion
-    failed_rules: tuple[str, ...]  # rule ids of fatal failed-asserts (+ "XSD" for schema errors)
+    # rule ids of fatal failed-asserts (+ "XSD" for schema errors, "SCHEMATRON" when the rules
+    # could not be run on the document)
+    failed_rules: tuple[str, ...]
     warnings: tuple[str, ...]  # rule ids of warnings
     messages: tuple[str, ...]  # human-readable lines: "BR-CO-15 [fatal] /Invoice: ..."
 
@@ -130,6 +133,9 @@ class PeppolValidator:
             document = etree.fromstring(xml, _safe_parser())
         except etree.XMLSyntaxError as error:
             return _report([_Finding(XSD_RULE, FATAL, "/", f"not well-formed XML: {error}")])
+        if document.getroottree().docinfo.doctype:
+            # UBL has no DTD; one could only smuggle entities in (and breaks the XSD check).
+            return _report([_Finding(XSD_RULE, FATAL, "/", "a DOCTYPE is not allowed in UBL")])
         namespace = etree.QName(document).namespace
         schema = self._schemas.get(namespace)
         if schema is None:
@@ -141,8 +147,13 @@ class PeppolValidator:
                 _Finding(XSD_RULE, FATAL, f"line {error.line}", error.message)
                 for error in ([] if schema.validate(document) else schema.error_log)
             ]
-            node = self._processor.parse_xml(xml_text=text)
-            reports = [exe.transform_to_string(xdm_node=node) for _, exe in self._executables]
+            try:
+                node = self._processor.parse_xml(xml_text=text)
+                reports = [exe.transform_to_string(xdm_node=node) for _, exe in self._executables]
+            except PySaxonApiError as error:
+                # Not checked is not passed: say so rather than answer ok.
+                findings.append(_Finding(SCHEMATRON_RULE, FATAL, "/", f"rules not run: {error}"))
+                reports = []
         for svrl in reports:
             findings.extend(_svrl_findings(svrl))
         return _report(findings)

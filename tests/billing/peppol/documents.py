@@ -102,6 +102,7 @@ def service_days(first: dt.date, count: int, hours: str = "7.6") -> tuple[Servic
 
 def invoice(
     buyer: Buyer,
+    *,
     amount_cents: int = 125_000,
     category: str = "S",
     rate: str = "21",
