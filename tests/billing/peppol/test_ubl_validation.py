@@ -35,7 +35,26 @@ def _belgian_21() -> InvoiceDocument:
     return docs.invoice(docs.belgian_business())
 
 
+def _two_rates() -> InvoiceDocument:
+    """A 21 % prestation with a 6 % line beside it: two lines, two VAT rows."""
+    document = docs.invoice(docs.belgian_business())
+    other = docs.invoice(docs.belgian_business(), rate="6", amount_cents=33_333, days=1)
+    total_vat = document.vat_cents + other.vat_cents
+    total = document.amount_excl_vat_cents + other.amount_excl_vat_cents + total_vat
+    return dataclasses.replace(
+        document,
+        lines=document.lines + other.lines,
+        vat_breakdown=document.vat_breakdown + other.vat_breakdown,
+        amount_excl_vat_cents=document.amount_excl_vat_cents + other.amount_excl_vat_cents,
+        vat_cents=total_vat,
+        total_cents=total,
+        outstanding_cents=total,
+    )
+
+
 VALID: dict[str, InvoiceDocument] = {
+    "two-rates-21-and-6": _two_rates(),
+    "credit-note-private-client": docs.credit_note(docs.invoice(docs.private_client())),
     "belgian-b2b-21": _belgian_21(),
     "belgian-b2b-12": docs.invoice(docs.belgian_business(), rate="12"),
     "belgian-b2b-6": docs.invoice(docs.belgian_business(), rate="6", amount_cents=87_654),
