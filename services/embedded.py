@@ -9,6 +9,7 @@ from __future__ import annotations
 import uvicorn
 from fastapi import FastAPI
 
+from services.billing import app as billing
 from services.contracts import app as contracts
 from services.platform import app as platform
 from shared.clock import clock_from_settings
@@ -23,15 +24,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = open_store(settings.event_store)
     clock = clock_from_settings(settings, store)
     contracts_service = contracts.build(settings, store, clock)
+    billing_service = billing.build(settings, store, clock)
     return create_service_app(
         title="Cooperative back office",
         settings=settings,
         store=store,
         clock=clock,
-        routers=[*platform.routers(), *contracts_service.routers],
-        components=[Closing(store), *contracts_service.components],
-        readiness=contracts_service.readiness,
-        state={"contracts": contracts_service.runtime, "contracts_service": contracts_service},
+        routers=[*platform.routers(), *contracts_service.routers, *billing_service.routers],
+        components=[Closing(store), *contracts_service.components, *billing_service.components],
+        readiness=[*contracts_service.readiness, *billing_service.readiness],
+        state={
+            "contracts": contracts_service.runtime,
+            "contracts_service": contracts_service,
+            "billing": billing_service.runtime,
+            "billing_service": billing_service,
+        },
     )
 
 

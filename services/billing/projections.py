@@ -208,3 +208,49 @@ def _bucket(days_late: int) -> str:
 def total_outstanding(conn: sqlite3.Connection) -> int:
     row = conn.execute(f"SELECT COALESCE(SUM({OUTSTANDING}), 0) FROM invoices WHERE state = 'open'")
     return int(row.fetchone()[0])
+
+
+def invoice_page(
+    conn: sqlite3.Connection,
+    filters: dict[str, str | None],
+    status: str | None,
+    today: date,
+    after: int | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Invoices in the order they were issued, `limit` at a time after the row `after`; the
+    second value is the last row's sequence when more follow."""
+    clause, params = status_clause(status, today)
+    clauses, values = [clause], list(params)
+    for column, value in filters.items():
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            values.append(value)
+    if after is not None:
+        clauses.append("seq > ?")
+        values.append(after)
+    rows = conn.execute(
+        f"SELECT * FROM invoices WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
+        (*values, limit + 1),
+    ).fetchall()
+    items = [dict(row) | {"status": api_status(dict(row), today)} for row in rows[:limit]]
+    return items, (rows[limit - 1]["seq"] if len(rows) > limit else None)
+
+
+def payment_rows(conn: sqlite3.Connection, status: str | None, limit: int) -> list[dict[str, Any]]:
+    where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+    rows = conn.execute(
+        f"SELECT payment_id, invoice_id, status, amount_cents, received_on FROM payments {where}"
+        " ORDER BY seq LIMIT ?",
+        (*params, limit),
+    )
+    return [dict(row) for row in rows]
+
+
+def refund_rows(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT invoice_id, payment_id, client_id, amount_cents, recorded_on FROM refunds"
+        " ORDER BY seq LIMIT ?",
+        (limit,),
+    )
+    return [dict(row) for row in rows]
