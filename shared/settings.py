@@ -19,11 +19,13 @@ from shared.eventstore.factory import KURRENTDB_SCHEMES
 Environment = Literal["development", "production"]
 ClockMode = Literal["system", "simulated"]
 WorkingDays = Literal["mon-sat", "mon-fri"]
+BackgroundMode = Literal["process", "inline"]
 T = TypeVar("T", bound=str)
 
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "production")
 CLOCK_MODES: tuple[ClockMode, ...] = ("system", "simulated")
 WORKING_DAYS: tuple[WorkingDays, ...] = ("mon-sat", "mon-fri")
+BACKGROUND_MODES: tuple[BackgroundMode, ...] = ("process", "inline")
 MIN_ADMIN_KEY_LENGTH = 32
 # 1 MiB: a prestation with 366 days and 100 expense lines is under 40 KiB; bank statement files
 # are the largest bodies, and an operator raises this when theirs are larger.
@@ -54,6 +56,9 @@ class Settings:
     working_days: WorkingDays = "mon-sat"
     secret: str | None = None  # COOP_SECRET; see `server_secret`
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Where a served app runs its projections and reactions (`shared.background`): a child
+    # process of its own (the default of `python -m services.embedded`), or its own threads.
+    background: BackgroundMode = "process"
 
     @property
     def is_development(self) -> bool:
@@ -99,6 +104,7 @@ class Settings:
             max_body_bytes=_whole(
                 get("COOP_MAX_BODY_BYTES"), "COOP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**40
             ),
+            background=_choice(env, "COOP_BACKGROUND", BACKGROUND_MODES, "process"),
         )
 
 

@@ -68,6 +68,10 @@ class InvoicingPolicy:
     def start(self) -> None:
         self.runner.start()
 
+    def follow(self) -> None:
+        """The background process invoices: this one only reports how far it got."""
+        self.runner.follow()
+
     def stop(self) -> None:
         self.runner.stop()
 

@@ -113,9 +113,14 @@ class DimonaRelay:
         self.reaction.start()
         self._poller.start()
 
+    def follow(self) -> None:
+        """The background process relays: this one only reports how far it got."""
+        self.reaction.follow()
+
     def stop(self) -> None:
         self._stopping.set()
-        self._poller.join(timeout=10)
+        if self._poller.ident is not None:
+            self._poller.join(timeout=10)
         self.reaction.stop()
 
     def status(self) -> dict[str, object]:
@@ -195,6 +200,10 @@ class QuoteExpirySweep:
     def start(self) -> None:
         self._thread.start()
 
+    def follow(self) -> None:
+        """The background process sweeps."""
+
     def stop(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=10)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=10)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from shared.events.base import Envelope
+from shared.eventstore.following import FollowedProjection
 from shared.eventstore.generations import Generation, remove_files
 from shared.eventstore.port import EventStore, Position
 from shared.eventstore.subscriptions import (
@@ -81,6 +82,7 @@ class ProjectionRunner:
         self._retiring: Generation | None = None  # replaced, its files not yet removed
         self._lag = LagCounter(store, cap=lag_cap)
         self._rebuild_lag = LagCounter(store, cap=lag_cap)
+        self._followed: FollowedProjection | None = None
 
     @property
     def name(self) -> str:
@@ -135,6 +137,10 @@ class ProjectionRunner:
             if generation.isdigit() and int(generation) != current:
                 path.unlink(missing_ok=True)
 
+    def follow(self) -> None:
+        """Serve reads of the files another process keeps current, instead of `start()`."""
+        self._followed = FollowedProjection(self.store, self.projection, self.directory)
+
     @property
     def live(self) -> Generation:
         """The generation that answers reads."""
@@ -145,12 +151,16 @@ class ProjectionRunner:
 
     @property
     def position(self) -> Position:
+        if self._followed is not None:
+            return self._followed.position
         return self.live.position
 
     @property
     def stale(self) -> bool:
         """Reads are answered by a generation of another version (its tables may have the old
         shape) while the new one rebuilds: a query that needs the new shape can refuse."""
+        if self._followed is not None:
+            return self._followed.stale
         return self.live.stale
 
     def wait_for(self, position: Position, timeout: float = 5.0) -> bool:
@@ -158,6 +168,9 @@ class ProjectionRunner:
         `position`. A stale generation contains only what it held when it froze: a newer
         position is answered once the rebuilt one has taken over and reached it. False when
         `timeout` passes first (callers answer 503)."""
+
+        if self._followed is not None:
+            return self._followed.wait_for(position, timeout)
 
         def served() -> bool:
             live = self._live
@@ -168,6 +181,10 @@ class ProjectionRunner:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
+        if self._followed is not None:
+            with self._followed.read() as conn:
+                yield conn
+            return
         # The connection is opened under the lock: a swap deletes the old file right after.
         with self._changed:
             conn = self.live.reader()
@@ -222,6 +239,8 @@ class ProjectionRunner:
         """Where the served view stands. `lag_events` counts every event between its position
         and the head (a projection reads them all, whether it folds them or not); `failing`
         says whether the generation the served view waits on is failing right now."""
+        if self._followed is not None:
+            return self._followed.status()
         with self._changed:
             live, fresh = self._live, self._rebuilding
         if live is None:
@@ -250,6 +269,8 @@ class ProjectionRunner:
         return report
 
     def stop(self) -> None:
+        if self._followed is not None:
+            self._followed.close()
         with self._changed:
             fresh, live = self._rebuilding, self._live
             self._rebuilding = None  # no swap after this

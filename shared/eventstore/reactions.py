@@ -127,10 +127,15 @@ class ReactionRunner:
             target=self._restarter.run, name=f"reaction-{name}-read", daemon=True
         )
         self._worker = threading.Thread(target=self._work, name=f"reaction-{name}", daemon=True)
+        self._following = False
 
     def start(self) -> None:
         self._worker.start()
         self._reader.start()
+
+    def follow(self) -> None:
+        """Another process reacts: only report, from the checkpoint it saves, how far it got."""
+        self._following = True
 
     # -- reading: the subscription, restarted whenever it fails --------------------------------
 
@@ -292,6 +297,8 @@ class ReactionRunner:
     def status(self) -> dict[str, object]:
         """`lag_events` counts the matching events not done yet: parked or queued here, and
         those in the log after the last one read (by a capped read)."""
+        if self._following:
+            return self._followed_status()
         head, unread = head_and_lag(self.store, self._lag, self._read_position)
         pending = self._parked.count + self._intake.qsize() + int(self._busy)
         lag = None if unread is None else unread + pending
@@ -311,6 +318,22 @@ class ReactionRunner:
             "failing": failing,
             **failures,
             "failed": failures["last_error"] if failing else None,
+        }
+
+    def _followed_status(self) -> dict[str, object]:
+        # The saved low-water mark trails what is done by at most `checkpoint_interval`.
+        row = self._conn.execute(
+            "SELECT position FROM reaction_checkpoints WHERE name = ?", (self.name,)
+        ).fetchone()
+        checkpoint: Position = START if row is None else row[0]
+        head, lag = head_and_lag(self.store, self._lag, checkpoint)
+        return {
+            "name": self.name,
+            "checkpoint": checkpoint,
+            "head": head,
+            **lag_report(lag, self._lag.cap),
+            "caught_up": lag == 0,
+            "kept_by": "background process",
         }
 
     def stop(self) -> None:

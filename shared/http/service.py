@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from shared.background import BackgroundProcess, start_side
 from shared.clock import Clock, clock_from_settings
 from shared.events.base import Context
 from shared.eventstore.port import EventStore
@@ -80,9 +81,11 @@ def create_service_app(
     clock: Clock | None = None,
     state: Mapping[str, object] | None = None,
     version: str = "1.0.0",
+    background: BackgroundProcess | None = None,
 ) -> FastAPI:
     """`clock` is shared with the components when they need it; `state` holds what a
-    service's routers find on `app.state` (its projections, its gateways)."""
+    service's routers find on `app.state` (its projections, its gateways). With `background`,
+    the components run in that child process and this one only follows them."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -92,8 +95,11 @@ def create_service_app(
         started: list[Component] = []
         try:
             for component in components:
-                component.start()
+                start_side(component, background_elsewhere=background is not None)
                 started.append(component)
+            if background is not None:
+                background.start()
+                started.append(background)
             yield
         finally:
             for component in reversed(started):
@@ -110,7 +116,7 @@ def create_service_app(
     app.state.clock = clock or clock_from_settings(settings, store)
     app.state.keyring = KeyRing(store, settings.admin_key)
     app.state.metrics = Metrics()
-    app.state.readiness = tuple(readiness)
+    app.state.readiness = (*readiness, *([background.status] if background else []))
     for name, value in (state or {}).items():
         setattr(app.state, name, value)
 
