@@ -91,3 +91,16 @@ def test_an_acceptance_delivered_twice_makes_one_invoice(tmp_path: Path) -> None
     policy.react(envelope_of(quote, 11))  # even as another delivery of the same fact
     assert [n.sequence for n in numbers(store)] == [1]
     assert len(store.read_stream(invoice_stream(f"I{quote.prestation_id}"))) == 1
+
+
+def test_the_billing_container_serves_billing_routes_only(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from services.billing.app import create_app
+    from tests.api.api_client import ADMIN_KEY, api_settings
+
+    with TestClient(create_app(api_settings(tmp_path))) as client:
+        auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        assert client.get("/v1/invoices", headers=auth).status_code == 200
+        assert client.get("/v1/invoices/Inothing", headers=auth).status_code == 404
+        assert client.get("/v1/members", headers=auth).status_code == 404
