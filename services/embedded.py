@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
+from services.billing import app as billing
 from services.contracts import app as contracts
 from services.platform import app as platform
 from shared.background import BackgroundProcess, Component, serve_background
@@ -33,16 +34,22 @@ class Services:
     store: EventStore
     clock: Clock
     contracts: contracts.ContractsService
+    billing: billing.BillingService
 
     @property
     def components(self) -> list[Component]:
-        return [Closing(self.store), *self.contracts.components]
+        return [Closing(self.store), *self.contracts.components, *self.billing.components]
 
 
 def build(settings: Settings) -> Services:
     store = open_store(settings.event_store)
     clock = clock_from_settings(settings, store)
-    return Services(store, clock, contracts.build(settings, store, clock))
+    return Services(
+        store,
+        clock,
+        contracts.build(settings, store, clock),
+        billing.build(settings, store, clock),
+    )
 
 
 def create_app(
@@ -55,10 +62,15 @@ def create_app(
         settings=settings,
         store=services.store,
         clock=services.clock,
-        routers=[*platform.routers(), *services.contracts.routers],
+        routers=[*platform.routers(), *services.contracts.routers, *services.billing.routers],
         components=services.components,
-        readiness=services.contracts.readiness,
-        state={"contracts": services.contracts.runtime, "contracts_service": services.contracts},
+        readiness=[*services.contracts.readiness, *services.billing.readiness],
+        state={
+            "contracts": services.contracts.runtime,
+            "contracts_service": services.contracts,
+            "billing": services.billing.runtime,
+            "billing_service": services.billing,
+        },
         background=background,
     )
 

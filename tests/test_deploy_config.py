@@ -35,6 +35,8 @@ ROUTES = {
     "/v1/invoices": "billing",
     "/v1/payments": "billing",
     "/v1/bank-statements": "billing",
+    "/v1/credit-notes": "billing",
+    "/v1/receivables": "billing",
     "/v1/salaries": "payroll",
     "/v1/payment-runs": "payroll",
     "/v1/guarantee-fund": "payroll",

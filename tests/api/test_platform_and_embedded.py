@@ -100,8 +100,9 @@ class TestShutdown:
             for closing in closings:
                 real_close(closing)
 
-        assert order.count("stop") == 4 and order.count("close") == 2
-        assert order == ["stop"] * 4 + ["close"] * 2
+        # contracts: 2 projections, the DIMONA relay, the expiry sweep; billing: 1 projection
+        assert order.count("stop") == 5 and order.count("close") == 2
+        assert order == ["stop"] * 5 + ["close"] * 2
 
 
 class TestTheContractsServiceAlone:

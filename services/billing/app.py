@@ -1,0 +1,60 @@
+"""The billing service's composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+from services.billing import api
+from services.billing.handlers import BillingHandlers
+from services.billing.projections import BillingViews
+from services.billing.reactions import InvoicingPolicy
+from shared.clock import Clock, clock_from_settings
+from shared.eventstore.factory import open_store
+from shared.eventstore.port import EventStore
+from shared.eventstore.projections import ProjectionRunner
+from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.settings import Settings
+
+
+@dataclass
+class BillingService:
+    runtime: api.BillingRuntime
+    routers: list[APIRouter]
+    invoicing: InvoicingPolicy
+    components: list[Component] = field(default_factory=list)
+    readiness: list[Readiness] = field(default_factory=list)
+
+
+def build(settings: Settings, store: EventStore, clock: Clock) -> BillingService:
+    directory = Path(settings.data_dir) / "billing"
+    directory.mkdir(parents=True, exist_ok=True)
+    views = ProjectionRunner(store, BillingViews(), directory)
+    handlers = BillingHandlers(store, clock)
+    invoicing = InvoicingPolicy(handlers, directory / "reactions.sqlite")
+    return BillingService(
+        runtime=api.BillingRuntime(handlers, views),
+        routers=list(api.ROUTERS),
+        invoicing=invoicing,
+        components=[views, invoicing],
+        readiness=[views.status, invoicing.status],
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    store = open_store(settings.event_store)
+    clock = clock_from_settings(settings, store)
+    service = build(settings, store, clock)
+    return create_service_app(
+        title="Billing",
+        settings=settings,
+        store=store,
+        clock=clock,
+        routers=service.routers,
+        components=[Closing(store), *service.components],
+        readiness=service.readiness,
+        state={"billing": service.runtime, "billing_service": service},
+    )
