@@ -10,12 +10,16 @@ routers read it back through the typed dependencies below.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import hashlib
 import math
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, ParamSpec, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
@@ -259,6 +263,25 @@ def _is_ready(check: Mapping[str, object]) -> bool:
     # A check without lag_events: its positions are counts of events on SQLite only.
     position, head = check.get("position"), check.get("head")
     return isinstance(position, int) and isinstance(head, int) and head - position <= READY_LAG
+
+
+# -- blocking calls ------------------------------------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+# As many as anyio gives sync endpoints: a request waiting on a commit holds one.
+_BLOCKING_CALLS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="requests")
+
+
+async def blocking(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Runs a call that waits (on the store, on a commit) off the event loop.
+
+    A sync endpoint costs the event loop two anyio hand-offs (the call, then the response's
+    validation) that took a quarter of its time on the hot write path (bench/RESULTS.md): an
+    async endpoint awaits this one plain executor hand-off instead."""
+    loop = asyncio.get_running_loop()
+    call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+    return await loop.run_in_executor(_BLOCKING_CALLS, call)
 
 
 # -- typed dependencies --------------------------------------------------------------------------
