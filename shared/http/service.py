@@ -15,7 +15,6 @@ import contextvars
 import functools
 import hashlib
 import math
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -39,6 +38,7 @@ from shared.http.problems import (
     problems_as_problem_json,
 )
 from shared.settings import Settings
+from shared.unique import unique_uuid4
 
 # A runner may trail the head by this many events and still serve: reads can wait for a
 # position. Compared with the `lag_events` of each check.
@@ -339,7 +339,7 @@ async def request_context(request: Request, actor: str, caller: str, clock: Cloc
     """The context of a command this request asks for. `caller` scopes its Idempotency-Key:
     a key id, or whatever identifies a caller without one (a quote's client)."""
     # The request id correlates every event this request causes with its log lines.
-    request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
+    request_id = getattr(request.state, "request_id", None) or unique_uuid4().hex
     idempotency_key = _idempotency_key(request, caller)
     digest = None
     if idempotency_key is not None:
