@@ -33,6 +33,9 @@ RESTART_DELAY = 0.5
 MAX_RESTART_DELAY = 30.0
 # A child that lived this long had started well: its next failure starts the delays over.
 HEALTHY_AFTER = 60.0
+# The HTTP process's pid, in the child's environment: the child may start after its parent
+# died (killed while the child was still importing), when its parent is already init.
+PARENT_VARIABLE = "COOP_BACKGROUND_PARENT"
 
 
 class Component(Protocol):
@@ -100,7 +103,8 @@ class BackgroundProcess:
     def _spawn(self) -> None:
         with self._lock:
             if not self._stopping.is_set():
-                self._child = subprocess.Popen(self.argv, env=self.env)
+                environment = {**self.env, PARENT_VARIABLE: str(os.getpid())}
+                self._child = subprocess.Popen(self.argv, env=environment)
                 self._started_at = time.monotonic()
 
     def _watch(self) -> None:
@@ -146,11 +150,17 @@ class BackgroundProcess:
             self._watcher.join(timeout=5)
 
 
-def serve_background(components: Sequence[Component], data_dir: Path) -> None:
+def serve_background(
+    components: Sequence[Component], data_dir: Path, environ: Mapping[str, str] = os.environ
+) -> None:
     """The child's main loop: hold the lock, start every component, run until SIGTERM or
     SIGINT, or until the parent is gone (a SIGKILLed parent sends nothing), then stop them."""
     stopping = threading.Event()
-    parent = os.getppid()
+    expected = environ.get(PARENT_VARIABLE, "")
+    parent = int(expected) if expected.isdigit() else os.getppid()
+    if os.getppid() != parent:
+        log.warning("the HTTP process is gone before the background started; it stops")
+        return
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
     with background_lock(data_dir):

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from shared.background import BackgroundProcess, background_lock, follows, start_side
+from shared.background import (
+    BackgroundProcess,
+    background_lock,
+    follows,
+    serve_background,
+    start_side,
+)
 from tests.eventstore.faults import until
 
 
@@ -62,3 +68,15 @@ def test_components_with_a_read_side_follow_the_others_start() -> None:
     start_side(followed, background_elsewhere=False)
     assert followed.calls == ["follow", "start"]
     assert follows(followed) and not follows(resource)
+
+
+def test_a_child_whose_parent_died_before_it_started_stops_at_once(tmp_path: Path) -> None:
+    class Never:
+        def start(self) -> None:
+            raise AssertionError("started with no parent to serve")
+
+        def stop(self) -> None:
+            pass
+
+    # A parent pid that is not ours: the HTTP process was killed while the child imported.
+    serve_background([Never()], tmp_path, {"COOP_BACKGROUND_PARENT": "999999999"})
