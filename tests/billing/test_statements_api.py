@@ -46,15 +46,18 @@ def digits(reference: str) -> str:
     return "".join(ch for ch in reference if ch.isdigit())
 
 
-def fixture_paying(api: Api, name: str) -> tuple[bytes, dict[str, Any]]:
-    """The fixture, its 1,210.00 credit now paying a fresh invoice of 1,210.00."""
+def fixture_paying(
+    api: Api, name: str, placeholder: str = FIXTURE_REFERENCE
+) -> tuple[bytes, dict[str, Any]]:
+    """The fixture, the credit carrying `placeholder` now paying a fresh invoice of 1,210.00
+    (written as the fixture writes it: bare digits, or +++…+++)."""
     invoice, _ = accepted_invoice(api)
     assert invoice["total_cents"] == 121_000
+    reference = invoice["structured_reference"]
     body = (FIXTURES / name).read_bytes()
-    assert body.count(FIXTURE_REFERENCE.encode()) == 1
-    return body.replace(
-        FIXTURE_REFERENCE.encode(), digits(invoice["structured_reference"]).encode()
-    ), invoice
+    assert body.count(placeholder.encode()) == 1
+    written = reference if placeholder.startswith("+") else digits(reference)
+    return body.replace(placeholder.encode(), written.encode()), invoice
 
 
 def reconciles(statement: dict[str, Any]) -> bool:
@@ -67,17 +70,18 @@ def events_of(api: Api, after: int) -> list[Any]:
 
 
 @pytest.mark.parametrize(
-    ("name", "media_type"),
+    ("name", "media_type", "placeholder", "paid_cents"),
     [
-        ("coda_simple.txt", CODA),
-        ("camt053_v02.xml", XML),
-        ("camt053_v08.xml", XML),
+        ("coda_simple.txt", CODA, FIXTURE_REFERENCE, 121_000),
+        ("camt053_v02.xml", XML, FIXTURE_REFERENCE, 121_000),
+        ("camt053_v04.xml", XML, "+++090/9337/55493+++", 60_500),  # half paid
+        ("camt053_v08.xml", XML, FIXTURE_REFERENCE, 121_000),
     ],
 )
 def test_a_statement_imported_twice_pays_its_invoice_once(
-    api: Api, name: str, media_type: str
+    api: Api, name: str, media_type: str, placeholder: str, paid_cents: int
 ) -> None:
-    body, invoice = fixture_paying(api, name)
+    body, invoice = fixture_paying(api, name, placeholder)
     head = api.store.head()
     first = post_statement(api, body, media_type)
     assert first.status_code == 201, first.text
@@ -87,10 +91,11 @@ def test_a_statement_imported_twice_pays_its_invoice_once(
     own = statements[0]
     assert own["account_iban"] == "BE71096123456769" and own["own_account"] is True
     paying = [m for m in own["movements"] if m["matched_invoice_id"] == invoice["invoice_id"]]
-    assert len(paying) == 1 and paying[0]["amount_cents"] == 121_000
+    assert len(paying) == 1 and paying[0]["amount_cents"] == paid_cents
     assert paying[0]["structured_reference"] == invoice["structured_reference"]
     paid = api.get(f"/v1/invoices/{invoice['invoice_id']}")
-    assert (paid["status"], paid["paid_cents"], paid["outstanding_cents"]) == ("paid", 121_000, 0)
+    assert (paid["paid_cents"], paid["outstanding_cents"]) == (paid_cents, 121_000 - paid_cents)
+    assert paid["status"] == ("paid" if paid_cents == 121_000 else "issued")
     recorded = events_of(api, head)
     payments = [e for e in recorded if isinstance(e, PaymentReceived)]
     assert [p.payment_id for p in payments] == [paying[0]["payment_id"]]
@@ -109,7 +114,16 @@ def test_a_statement_imported_twice_pays_its_invoice_once(
     assert api.store.head() == head, "a second import records nothing"
 
 
-def test_unmatched_credits_reach_the_queue_with_their_communication(api: Api) -> None:
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Api]:
+    """An app of its own: the module's has imported every fixture's statement already."""
+    with running_app(tmp_path) as api:
+        api.set_today(TODAY)
+        yield api
+
+
+def test_unmatched_credits_reach_the_queue_with_their_communication(fresh: Api) -> None:
+    api = fresh
     body = (FIXTURES / "camt053_v04.xml").read_bytes()
     head = api.store.head()
     answer = post_statement(api, body, XML).json()
@@ -198,3 +212,34 @@ def test_movement_keys_are_url_safe_and_distinct() -> None:
     keys = {movement_key(s) for s in ("0001/0001", "0001.0001", "0001_0001", "a b", "x" * 40)}
     assert len(keys) == 5
     assert all(len(key) <= 24 and "/" not in key and " " not in key for key in keys)
+
+
+def test_a_statement_is_known_by_account_sequence_and_date_whatever_else_changed(
+    fresh: Api,
+) -> None:
+    api = fresh
+    first, paid = fixture_paying(api, "coda_simple.txt")
+    assert post_statement(api, first, CODA).status_code == 201
+    second, unpaid = fixture_paying(api, "coda_simple.txt")  # the same statement, edited
+    head = api.store.head()
+    again = post_statement(api, second, CODA)
+    assert again.status_code == 200
+    assert again.json()["movements"][0]["matched_invoice_id"] == paid["invoice_id"]
+    assert api.store.head() == head
+    assert api.get(f"/v1/invoices/{unpaid['invoice_id']}")["paid_cents"] == 0
+
+
+def test_a_file_with_a_known_and_a_new_statement_records_only_the_new_one(fresh: Api) -> None:
+    api = fresh
+    known = (FIXTURES / "coda_simple.txt").read_bytes()
+    before = post_statement(api, known, CODA).json()
+    newer = (FIXTURES / "coda_globalised.txt").read_bytes()
+    head = api.store.head()
+    both = post_statement(api, known + newer, CODA)
+    assert both.status_code == 201, both.text
+    old, new = both.json()["statements"]
+    assert old == before
+    recorded = events_of(api, head)
+    queued = {e.payment_id for e in recorded if isinstance(e, UnmatchedPaymentReceived)}
+    assert queued == {m["payment_id"] for m in new["movements"] if m["amount_cents"] > 0}
+    assert len([e for e in recorded if type(e).__name__ == "BankStatementImported"]) == 1
