@@ -8,6 +8,7 @@ The figures are worked out by hand from `parameters.toml`: 2026 H1 rate 10.5 %, 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,6 +19,7 @@ import pytest
 from services.billing.app import BillingService
 from services.billing.collection_run import CollectionRun, principal_changes
 from services.billing.domain.invoice import Invoice
+from services.billing.projections import overdue_invoice_ids
 from shared.events.billing import LateClaimAdded, ReminderSent
 from shared.eventstore.codec import decode
 from tests.api.api_client import TODAY, Api
@@ -172,3 +174,25 @@ def test_a_member_sees_the_reminders_of_its_own_invoices_only(api: Api) -> None:
     assert own == {"invoice_id": invoice["invoice_id"], "items": []}
     other = api.register_member()
     assert api.request("GET", path, key=api.member_key(other["member_id"])).status_code == 404
+
+
+def test_the_scheduler_runs_by_itself_when_the_clock_s_date_changes(api: Api) -> None:
+    invoice, _ = accepted_invoice(api)
+    service = api.app.state.billing_service
+    assert isinstance(service, BillingService)
+    fast = CollectionRun(
+        service.runtime.handlers, service.runtime.views, overdue_invoice_ids, interval=0.02
+    )
+    fast.start()
+    try:
+        api.set_today(DUE + timedelta(days=1))
+        deadline = time.monotonic() + 10
+        while not reminders_of(api, invoice["invoice_id"]) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [r["level"] for r in reminders_of(api, invoice["invoice_id"])] == [1]
+        time.sleep(0.1)  # more ticks the same day: nothing more
+        assert len(reminders_of(api, invoice["invoice_id"])) == 1
+    finally:
+        fast.stop()
+    status = fast.status()["collection"]
+    assert isinstance(status, dict) and status["sent_total"] == 1

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.billing.domain.reference import structured_reference
 from services.billing.statement_import import movement_key
 from shared.events.billing import PaymentReceived, UnmatchedPaymentReceived
 from shared.eventstore.codec import decode
@@ -243,3 +244,20 @@ def test_a_file_with_a_known_and_a_new_statement_records_only_the_new_one(fresh:
     queued = {e.payment_id for e in recorded if isinstance(e, UnmatchedPaymentReceived)}
     assert queued == {m["payment_id"] for m in new["movements"] if m["amount_cents"] > 0}
     assert len([e for e in recorded if type(e).__name__ == "BankStatementImported"]) == 1
+
+
+def test_a_movement_queued_as_unmatched_never_pays_an_invoice_issued_later(fresh: Api) -> None:
+    api = fresh
+    future = structured_reference(2026, 1)  # the number the first invoice will take
+    body = (FIXTURES / "coda_simple.txt").read_bytes()
+    body = body.replace(FIXTURE_REFERENCE.encode(), digits(future).encode())
+    first = post_statement(api, body, CODA).json()
+    assert first["movements"][0]["matched_invoice_id"] is None
+    invoice, _ = accepted_invoice(api)
+    assert invoice["structured_reference"] == future
+    newer = (FIXTURES / "coda_globalised.txt").read_bytes()
+    assert post_statement(api, body + newer, CODA).status_code == 201
+    assert post_statement(api, body, CODA).status_code == 200
+    assert api.get(f"/v1/invoices/{invoice['invoice_id']}")["paid_cents"] == 0, (
+        "the movement is in the unmatched queue: ops assign it, a re-import does not"
+    )
