@@ -109,10 +109,15 @@ class Run:
     result: wrk.WrkResult
     others: list[tuple[float, str]]  # what else used the CPUs meanwhile
     server_cpu_ms: float  # what the server and its children used, while measured
+    http_cpu_ms: float  # of which the server process itself (the one serving HTTP)
 
     @property
     def cpu_per_request_ms(self) -> float:
         return self.server_cpu_ms / max(1, self.result.requests)
+
+    @property
+    def http_cpu_per_request_ms(self) -> float:
+        return self.http_cpu_ms / max(1, self.result.requests)
 
     @property
     def others_cpu(self) -> float:
@@ -138,11 +143,14 @@ def drive(
     busy = others(before, cpu_ticks(), time.monotonic() - started, set())
     settle()
     after = cpu_ticks()
-    run = Run(result, busy, cpu_ms(before, after, family(after, server)))
+    run = Run(
+        result, busy, cpu_ms(before, after, family(after, server)), cpu_ms(before, after, {server})
+    )
     say(
         f"  {name}: {result.rate:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99"
         f" {result.p99_ms:.2f} ms, {result.non_2xx} non-2xx, {result.socket_errors} socket errors,"
         f" server CPU {run.cpu_per_request_ms:.2f} ms per request"
+        f" ({run.http_cpu_per_request_ms:.2f} in the HTTP process)"
     )
     say(f"    meanwhile: {describe_others(busy)}")
     return run
@@ -266,11 +274,12 @@ def report(series: dict[str, Series], lags: list[servers.Lag], dimona: servers.D
          f"{s.median(lambda r: r.p99_ms):.2f}", f"{s.total(lambda r: r.requests):,}",
          f"{s.total(lambda r: r.non_2xx):,}", str(s.total(lambda r: r.socket_errors)),
          f"{statistics.median(run.cpu_per_request_ms for run in s.runs):.2f}",
+         f"{statistics.median(run.http_cpu_per_request_ms for run in s.runs):.2f}",
          ", ".join(f"{run.others_cpu:.0f}" for run in s.runs))
         for s in series.values()
     ]  # fmt: skip
     header = ("measurement", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx", "sock err",
-              "server CPU ms/req", "others' CPU % per run")  # fmt: skip
+              "CPU ms/req", "HTTP process", "others' CPU % per run")  # fmt: skip
     found = checks(series, lags, dimona)
     judged = [(c.name, c.value, c.target, _verdict(c.passed)) for c in found]
     verdicts = [c.passed for c in found]
@@ -280,7 +289,7 @@ def report(series: dict[str, Series], lags: list[servers.Lag], dimona: servers.D
     return "\n".join([
         f"medians of {len(series['get'].runs)} round(s); others' CPU: % of one core used by"
         " other processes during each measured run",
-        table(header, measured, {1, 2, 3, 4, 5, 6, 7}),
+        table(header, measured, {1, 2, 3, 4, 5, 6, 7, 8}),
         "",
         table(("figure", "value", "target", ""), judged, set()),
         "",

@@ -18,6 +18,8 @@ from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.unique import unique_uuid4
+
 
 class DomainEvent(BaseModel):
     """Base of every event. Subclasses set `schema_version` when their shape changes."""
@@ -142,7 +144,7 @@ class Context:
 
     @classmethod
     def new(cls, actor: str, now: datetime | None = None) -> Context:
-        request_id = str(uuid.uuid4())
+        request_id = str(unique_uuid4())
         return cls(actor, request_id, request_id, now or datetime.now(UTC))
 
     def caused_by(self, envelope: Envelope, actor: str | None = None) -> Context:

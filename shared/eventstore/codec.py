@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Iterable
 
 from shared.events.base import Context, DomainEvent, Envelope, Metadata, event_class, upcast
 from shared.eventstore.port import NewEvent, RecordedEvent
+from shared.unique import unique_bits
 
 
 def new_event_id() -> uuid.UUID:
     """A time-ordered id (UUID version 7, RFC 9562): the store's unique index on event ids then
     grows at its right edge instead of dirtying a random page for every event."""
     milliseconds = time.time_ns() // 1_000_000
-    random = int.from_bytes(os.urandom(10), "big")
+    random = unique_bits(80)
     value = (
         (milliseconds & (1 << 48) - 1) << 80
         | 0x7 << 76

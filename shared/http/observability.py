@@ -11,7 +11,6 @@ import logging
 import re
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.problems import REQUEST_ID_HEADER
+from shared.unique import unique_uuid4
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 access_log = logging.getLogger("coop.http.access")
@@ -216,7 +216,7 @@ def _request_id(scope: Scope) -> str:
             candidate = value.decode("latin-1")
             if _VALID_REQUEST_ID.fullmatch(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return unique_uuid4().hex
 
 
 def _route_template(scope: Scope) -> str:

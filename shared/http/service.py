@@ -10,12 +10,15 @@ routers read it back through the typed dependencies below.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import hashlib
 import math
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, ParamSpec, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
@@ -35,6 +38,7 @@ from shared.http.problems import (
     problems_as_problem_json,
 )
 from shared.settings import Settings
+from shared.unique import unique_uuid4
 
 # A runner may trail the head by this many events and still serve: reads can wait for a
 # position. Compared with the `lag_events` of each check.
@@ -261,6 +265,25 @@ def _is_ready(check: Mapping[str, object]) -> bool:
     return isinstance(position, int) and isinstance(head, int) and head - position <= READY_LAG
 
 
+# -- blocking calls ------------------------------------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+# As many as anyio gives sync endpoints: a request waiting on a commit holds one.
+_BLOCKING_CALLS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="requests")
+
+
+async def blocking(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Runs a call that waits (on the store, on a commit) off the event loop.
+
+    A sync endpoint costs the event loop two anyio hand-offs (the call, then the response's
+    validation) that took a quarter of its time on the hot write path (bench/RESULTS.md): an
+    async endpoint awaits this one plain executor hand-off instead."""
+    loop = asyncio.get_running_loop()
+    call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+    return await loop.run_in_executor(_BLOCKING_CALLS, call)
+
+
 # -- typed dependencies --------------------------------------------------------------------------
 
 
@@ -316,7 +339,7 @@ async def request_context(request: Request, actor: str, caller: str, clock: Cloc
     """The context of a command this request asks for. `caller` scopes its Idempotency-Key:
     a key id, or whatever identifies a caller without one (a quote's client)."""
     # The request id correlates every event this request causes with its log lines.
-    request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
+    request_id = getattr(request.state, "request_id", None) or unique_uuid4().hex
     idempotency_key = _idempotency_key(request, caller)
     digest = None
     if idempotency_key is not None:

@@ -23,18 +23,18 @@ from services.contracts.api.common import (
 )
 from shared.http.auth import PrincipalDep
 from shared.http.inputs import PathId
-from shared.http.service import ContextDep
+from shared.http.service import ContextDep, blocking
 
 prestations = APIRouter(prefix="/v1/prestations", tags=["prestations"])
 
 
 @prestations.post("", status_code=201, response_model=schemas.PrestationOut)
-def encode_prestation(
+async def encode_prestation(
     body: schemas.PrestationIn, principal: PrincipalDep, handlers: Handlers,
     context: ContextDep, response: Response,
 ) -> dict[str, Any]:  # fmt: skip
     check_member(principal, body.member_id)
-    encoded = handlers.encode(body.draft(), context, by_staff=principal.is_staff)
+    encoded = await blocking(handlers.encode, body.draft(), context, by_staff=principal.is_staff)
     state = schemas.existing(encoded.state)
     response.headers["Location"] = f"{prestations.prefix}/{encoded.prestation_id}"
     etag(response, encoded.version)
