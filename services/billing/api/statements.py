@@ -1,8 +1,7 @@
 """Bank statements (`/v1/bank-statements`): the bank's own file as the body, staff only.
 
 The body is read raw (CODA is fixed-width text, camt.053 is XML): no JSON, no form. Parsing and
-the import run in the thread pool, as a sync route's work would, so a large file does not hold
-the event loop.
+the import run off the event loop (`blocking`), so a large file does not hold it.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from services.billing import schemas
 from services.billing.api.common import Runtime
@@ -18,7 +16,7 @@ from services.billing.statement_import import ImportedStatement, MalformedStatem
 from services.billing.statements import StatementFormatError, parse_statements
 from shared.events.base import Context
 from shared.http.auth import StaffDep
-from shared.http.service import ContextDep
+from shared.http.service import ContextDep, blocking
 
 statements = APIRouter(prefix="/v1/bank-statements", tags=["bank statements"])
 
@@ -55,7 +53,7 @@ async def import_bank_statement(
     imported before (same `statement_id`, nothing recorded); 422 naming the line or element."""
     body = await request.body()
     media_type = request.headers.get("content-type", "")
-    imported = await run_in_threadpool(_import, runtime, body, media_type, context)
+    imported = await blocking(_import, runtime, body, media_type, context)
     if not any(statement.new for statement in imported):
         response.status_code = 200
     if len(imported) == 1:
