@@ -128,6 +128,15 @@ class Cooperative:
     postal_code: str
     city: str
     country: str
+    # The accounts whose bank statements bring payments (the others' are read, matched to
+    # nothing); none given: the invoicing IBAN alone.
+    own_accounts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        accounts = tuple("".join(a.split()).upper() for a in self.own_accounts) or (
+            "".join(self.iban.split()).upper(),
+        )
+        object.__setattr__(self, "own_accounts", accounts)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 
 from services.billing import api
+from services.billing.collection_run import CollectionRun
 from services.billing.handlers import BillingHandlers
-from services.billing.projections import BillingViews
+from services.billing.projections import BillingViews, overdue_invoice_ids
 from services.billing.reactions import InvoicingPolicy
 from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
@@ -24,6 +25,7 @@ class BillingService:
     runtime: api.BillingRuntime
     routers: list[APIRouter]
     invoicing: InvoicingPolicy
+    collection: CollectionRun | None = None
     components: list[Component] = field(default_factory=list)
     readiness: list[Readiness] = field(default_factory=list)
 
@@ -34,11 +36,13 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> BillingService
     views = ProjectionRunner(store, BillingViews(), directory)
     handlers = BillingHandlers(store, clock)
     invoicing = InvoicingPolicy(handlers, directory / "reactions.sqlite")
+    collection = CollectionRun(handlers, views, overdue_invoice_ids)
     return BillingService(
         runtime=api.BillingRuntime(handlers, views),
         routers=list(api.ROUTERS),
         invoicing=invoicing,
-        components=[views, invoicing],
+        collection=collection,
+        components=[views, invoicing, collection],
         readiness=[views.status, invoicing.status],
     )
 

@@ -47,6 +47,8 @@ from services.billing.ids import (
     payment_id_for,
     payment_stream,
 )
+from services.billing.statement_import import ImportedStatement, StatementImporter
+from services.billing.statements import BankStatement
 from shared.clock import Clock
 from shared.decider import DomainError
 from shared.events.base import Context, DomainEvent
@@ -55,7 +57,7 @@ from shared.events.contracts import QuoteAccepted
 from shared.eventstore.codec import decode
 from shared.eventstore.handling import Handled, Loaded, Part, handle, handle_many, load
 from shared.eventstore.port import EventStore
-from shared.parameters import parameters_on
+from shared.parameters import cooperative, parameters_on
 
 
 class ClientNotKnownYet(DomainError):
@@ -238,3 +240,14 @@ class BillingHandlers:
     ) -> Handled[PaymentState]:
         command = MarkForRefund(reason, self.clock.today())
         return handle(self.store, payment_stream(payment_id), payment_decider, command, context)
+
+    # -- bank statements -----------------------------------------------------------------------
+
+    def import_statements(
+        self, statements: Sequence[BankStatement], context: Context
+    ) -> list[ImportedStatement]:
+        """Every statement of a file and the payments it brings, in one append (or none)."""
+        importer = StatementImporter(
+            self.store, self.clock, self.invoice_by_reference, cooperative().own_accounts
+        )
+        return importer.import_statements(statements, context)

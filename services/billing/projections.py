@@ -254,3 +254,12 @@ def refund_rows(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
         (limit,),
     )
     return [dict(row) for row in rows]
+
+
+def overdue_invoice_ids(conn: sqlite3.Connection, today: date) -> list[str]:
+    """The open invoices whose due date has passed on `today`, oldest due first."""
+    clause, params = status_clause("overdue", today)
+    rows = conn.execute(
+        f"SELECT invoice_id FROM invoices WHERE {clause} ORDER BY due_date, seq", params
+    )
+    return [str(row[0]) for row in rows]

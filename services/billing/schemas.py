@@ -179,3 +179,50 @@ def unmatched_body(payment: UnmatchedPayment) -> dict[str, Any]:
 class PageOut(BaseModel):
     items: list[InvoiceRow]
     next_cursor: str | None
+
+
+# --- bank statements and reminders (POST /v1/bank-statements, GET …/reminders) ---------------
+
+
+class MovementOut(BaseModel):
+    sequence: str
+    amount_cents: int  # credit positive
+    value_date: dt.date
+    entry_date: dt.date
+    structured_reference: str | None
+    communication: str | None
+    counterparty_name: str | None
+    counterparty_account: str | None
+    payment_id: str | None
+    matched_invoice_id: str | None
+
+
+class StatementOut(BaseModel):
+    statement_id: str
+    format: str
+    account_iban: str
+    sequence: str
+    statement_date: dt.date
+    opening_balance_cents: int
+    closing_balance_cents: int
+    own_account: bool
+    movements: list[MovementOut]
+
+
+class StatementsOut(BaseModel):
+    statements: list[StatementOut]
+
+
+class ReminderOut(BaseModel):
+    reminder_id: str
+    level: int
+    formal_notice: bool
+    sent_on: dt.date
+    pay_by: dt.date
+    outstanding_cents: int
+    claims: list[ClaimOut]  # the claims added with this reminder
+
+
+class RemindersOut(BaseModel):
+    invoice_id: str
+    items: list[ReminderOut]
