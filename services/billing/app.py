@@ -8,9 +8,12 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 
 from services.billing import api
+from services.billing.delivery import DeliveryRelay
 from services.billing.handlers import BillingHandlers
 from services.billing.projections import BillingViews
+from services.billing.publishing import Publisher
 from services.billing.reactions import InvoicingPolicy
+from services.billing.transmission import OutboxAccessPoint, OutboxMailer
 from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import EventStore
@@ -24,6 +27,10 @@ class BillingService:
     runtime: api.BillingRuntime
     routers: list[APIRouter]
     invoicing: InvoicingPolicy
+    publisher: Publisher
+    delivery: DeliveryRelay
+    access_point: OutboxAccessPoint
+    mailer: OutboxMailer
     components: list[Component] = field(default_factory=list)
     readiness: list[Readiness] = field(default_factory=list)
 
@@ -34,12 +41,23 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> BillingService
     views = ProjectionRunner(store, BillingViews(), directory)
     handlers = BillingHandlers(store, clock)
     invoicing = InvoicingPolicy(handlers, directory / "reactions.sqlite")
+    publisher = Publisher(settings.peppol_rules)
+    access_point = OutboxAccessPoint(directory / "delivery_outbox.sqlite", clock)
+    mailer = OutboxMailer(directory / "delivery_outbox.sqlite", clock)
+    delivery = DeliveryRelay(
+        handlers, publisher, {"peppol": access_point, "email": mailer},
+        directory / "reactions.sqlite",
+    )  # fmt: skip
     return BillingService(
         runtime=api.BillingRuntime(handlers, views),
-        routers=list(api.ROUTERS),
+        routers=[*api.ROUTERS, *api.DOCUMENT_ROUTERS],
         invoicing=invoicing,
-        components=[views, invoicing],
-        readiness=[views.status, invoicing.status],
+        publisher=publisher,
+        delivery=delivery,
+        access_point=access_point,
+        mailer=mailer,
+        components=[Closing(access_point), Closing(mailer), views, invoicing, delivery],
+        readiness=[views.status, invoicing.status, delivery.status],
     )
 
 
