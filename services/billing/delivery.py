@@ -158,6 +158,9 @@ class DeliveryRelay:
         if self._poller.ident is not None:
             self._poller.join(timeout=10)
         self.reaction.stop()
+        # The outboxes close after the reaction and the poller that use them have stopped.
+        for transmission in self.transmissions.values():
+            transmission.close()
 
     def status(self) -> dict[str, object]:
         return self.reaction.status()

@@ -70,6 +70,8 @@ class Transmission(Protocol):
         """These answers are recorded: they are not given again."""
         ...
 
+    def close(self) -> None: ...
+
 
 class _Outbox:
     channel: DeliveryChannel

@@ -224,6 +224,9 @@ class FlakyAccessPoint:
     def acknowledge(self, delivery_ids: Any) -> None:
         self.inner.acknowledge(delivery_ids)
 
+    def close(self) -> None:
+        self.inner.close()
+
 
 @needs_rules
 def test_a_send_that_fails_half_way_is_retried_into_one_delivery(
