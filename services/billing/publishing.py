@@ -4,6 +4,10 @@ A UBL leaves only after the official rules (UBL 2.1 XSD, EN 16931, Peppol BIS 3.
 cent-exact arithmetic (`arithmetic_errors`) found nothing fatal. The rules come from the
 settings (`COOP_PEPPOL_RULES`) and are compiled once per process, at the first UBL (about a
 second), by `validator_from_env`'s per-path cache; without them no UBL is published at all.
+
+The PDF library (fpdf2, with fontTools) and Saxon take seconds to load on a busy machine, and
+an HTTP process restarted after a crash must answer `/health` at once: they are imported at
+the first document, not with the service.
 """
 
 from __future__ import annotations
@@ -11,18 +15,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from services.billing import documents, documents_pdf
+from services.billing import documents
 from services.billing.document_model import InvoiceDocument
-from services.billing.peppol import (
-    PeppolRulesMissing,
-    PeppolValidator,
-    arithmetic_errors,
-    render_ubl,
-    validator_from_env,
-)
-from services.billing.peppol.validation import RULES_ENV
 
+if TYPE_CHECKING:
+    from services.billing.peppol import PeppolValidator
+
+RULES_ENV = "COOP_PEPPOL_RULES"  # read through Settings.peppol_rules, the one configuration
 ARITHMETIC_RULE = "ARITHMETIC"  # the id a cent-exactness failure is listed under
 
 
@@ -69,9 +70,11 @@ class Publisher:
             )
         with self._lock:
             if self._validator is None:
+                from services.billing.peppol import validation
+
                 try:
-                    found = validator_from_env({RULES_ENV: str(self.rules)})
-                except PeppolRulesMissing as missing:
+                    found = validation.validator_from_env({RULES_ENV: str(self.rules)})
+                except validation.PeppolRulesMissing as missing:
                     raise UblUnavailable(f"{RULES_ENV}={self.rules}: {missing}") from missing
                 if found is None:  # an empty path: the same as unset
                     raise UblUnavailable(f"{RULES_ENV} is empty")
@@ -85,15 +88,19 @@ class Publisher:
         )
 
     def pdf(self, document: InvoiceDocument) -> Rendered:
+        from services.billing import documents_pdf
+
         body = documents_pdf.render_invoice_pdf(document)
         return Rendered(body, "application/pdf", filename(document, "pdf"))
 
     def ubl(self, document: InvoiceDocument) -> Rendered:
         """The UBL with the PDF inside, once it passed every rule; UblRefused otherwise."""
         validator = self.validator()
-        xml = render_ubl(document, self.pdf(document).body)
+        from services.billing.peppol import totals, ubl
+
+        xml = ubl.render_ubl(document, self.pdf(document).body)
         report = validator.validate(xml)
-        arithmetic = arithmetic_errors(document)
+        arithmetic = totals.arithmetic_errors(document)
         failed = report.failed_rules + ((ARITHMETIC_RULE,) if arithmetic else ())
         if failed:
             raise UblRefused(

@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from services import embedded
-from services.billing import publishing
 from services.billing.api import documents as documents_api
 from services.billing.app import BillingService
 from services.billing.domain.invoice import AddClaim
 from services.billing.peppol import PeppolValidator, arithmetic_errors
+from services.billing.peppol import ubl as ubl_module
 from services.billing.peppol.validation import RULES_ENV
 from services.billing.publishing import Publisher
 from services.billing.rendering import credit_note_document, invoice_document
@@ -211,13 +211,13 @@ def test_a_ubl_with_a_wrong_total_is_refused_with_its_rule_ids(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     invoice, _ = issued_invoice(api)
-    real = publishing.render_ubl
+    real = ubl_module.render_ubl
 
     def wrong_total(document: Any, pdf: bytes | None = None) -> bytes:
         xml = real(document, pdf)
         return xml.replace(b">1210.00</cbc:PayableAmount>", b">1211.00</cbc:PayableAmount>")
 
-    monkeypatch.setattr(publishing, "render_ubl", wrong_total)
+    monkeypatch.setattr(ubl_module, "render_ubl", wrong_total)
     response = api.request("GET", f"/v1/invoices/{invoice['invoice_id']}/ubl")
     problem = assert_problem(response, 503, "ubl-validation-failed")
     rules = [error["rule"] for error in problem["errors"]]

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from services.billing import publishing
 from services.billing.delivery import delivery_id_of, route
 from services.billing.peppol import PeppolValidator, render_ubl
+from services.billing.peppol import ubl as ubl_module
 from services.billing.publishing import Publisher
 from services.billing.transmission import (
     DeliveryAnswer,
@@ -246,12 +246,12 @@ def test_a_send_that_fails_half_way_is_retried_into_one_delivery(
 def test_a_ubl_failing_the_rules_is_not_sent_and_the_delivery_fails_with_the_rules(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = publishing.render_ubl
+    real = ubl_module.render_ubl
 
     def wrong_total(document: Any, pdf: bytes | None = None) -> bytes:
         return real(document, pdf).replace(b"</cbc:PayableAmount>", b"1</cbc:PayableAmount>")
 
-    monkeypatch.setattr(publishing, "render_ubl", wrong_total)
+    monkeypatch.setattr(ubl_module, "render_ubl", wrong_total)
     invoice, _ = issued_invoice(api)
     delivery = delivered(api, invoice["invoice_id"])
     assert delivery["status"] == "failed"
