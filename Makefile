@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The official Peppol rules, beside the checkout (never copied into it: ../shared/peppol/README.md).
+# Billing validates every UBL it publishes against them; unset, it refuses to publish one.
+export COOP_PEPPOL_RULES ?= $(abspath ../shared/peppol)
 
 .PHONY: setup run test lint typecheck unit fuzz bench bench-http profile-http up down schemas clean
 

@@ -59,6 +59,9 @@ class Settings:
     # Where a served app runs its projections and reactions (`shared.background`): a child
     # process of its own (the default of `python -m services.embedded`), or its own threads.
     background: BackgroundMode = "process"
+    # COOP_PEPPOL_RULES: the official Peppol rule files (laid out as `../shared/peppol`);
+    # billing validates every UBL it publishes against them, and publishes none without them.
+    peppol_rules: Path | None = None
 
     @property
     def is_development(self) -> bool:
@@ -105,6 +108,7 @@ class Settings:
                 get("COOP_MAX_BODY_BYTES"), "COOP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**40
             ),
             background=_choice(env, "COOP_BACKGROUND", BACKGROUND_MODES, "process"),
+            peppol_rules=_optional_path(get("COOP_PEPPOL_RULES")),
         )
 
 
@@ -113,6 +117,10 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[T, ...], default: 
     if value not in allowed:
         raise SettingsError(name, f"{value!r} is not one of {', '.join(allowed)}")
     return cast(T, value)
+
+
+def _optional_path(raw: str | None) -> Path | None:
+    return None if raw is None else Path(raw)
 
 
 def _whole(raw: str | None, variable: str, default: int, low: int, high: int) -> int:

@@ -9,9 +9,12 @@ from fastapi import APIRouter, FastAPI
 
 from services.billing import api
 from services.billing.collection_run import CollectionRun
+from services.billing.delivery import DeliveryRelay
 from services.billing.handlers import BillingHandlers
 from services.billing.projections import BillingViews, overdue_invoice_ids
+from services.billing.publishing import Publisher
 from services.billing.reactions import InvoicingPolicy
+from services.billing.transmission import OutboxAccessPoint, OutboxMailer
 from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import EventStore
@@ -25,6 +28,10 @@ class BillingService:
     runtime: api.BillingRuntime
     routers: list[APIRouter]
     invoicing: InvoicingPolicy
+    publisher: Publisher
+    delivery: DeliveryRelay
+    access_point: OutboxAccessPoint
+    mailer: OutboxMailer
     collection: CollectionRun | None = None
     components: list[Component] = field(default_factory=list)
     readiness: list[Readiness] = field(default_factory=list)
@@ -37,13 +44,24 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> BillingService
     handlers = BillingHandlers(store, clock)
     invoicing = InvoicingPolicy(handlers, directory / "reactions.sqlite")
     collection = CollectionRun(handlers, views, overdue_invoice_ids)
+    publisher = Publisher(settings.peppol_rules)
+    access_point = OutboxAccessPoint(directory / "delivery_outbox.sqlite", clock)
+    mailer = OutboxMailer(directory / "delivery_outbox.sqlite", clock)
+    delivery = DeliveryRelay(
+        handlers, publisher, {"peppol": access_point, "email": mailer},
+        directory / "reactions.sqlite",
+    )  # fmt: skip
     return BillingService(
         runtime=api.BillingRuntime(handlers, views),
-        routers=list(api.ROUTERS),
+        routers=[*api.ROUTERS, *api.DOCUMENT_ROUTERS],
         invoicing=invoicing,
+        publisher=publisher,
+        delivery=delivery,
+        access_point=access_point,
+        mailer=mailer,
         collection=collection,
-        components=[views, invoicing, collection],
-        readiness=[views.status, invoicing.status],
+        components=[views, invoicing, delivery, collection],
+        readiness=[views.status, invoicing.status, delivery.status],
     )
 
 

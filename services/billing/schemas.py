@@ -91,6 +91,7 @@ class InvoiceOut(BaseModel):
     claims: list[ClaimOut]
     credit_note_ids: list[str]
     deliveries: list[DeliveryOut]
+    delivery: DeliveryOut | None = None  # the invoice's own (credit notes' are in deliveries)
     version: int | None = None
     position: int | None = None
 
@@ -157,8 +158,15 @@ def invoice_body(invoice: Invoice, today: dt.date, version: int | None) -> dict[
         "claims": [claim.model_dump() for claim in invoice.claims],
         "credit_note_ids": [note.credit_note_id for note in invoice.credit_notes],
         "deliveries": [vars(d) for d in invoice.deliveries],
+        "delivery": _own_delivery(invoice),
         "version": version,
     }
+
+
+def _own_delivery(invoice: Invoice) -> dict[str, Any] | None:
+    # `D<invoice_id>`: services.billing.delivery names each document's delivery after it.
+    own = invoice.delivery(f"D{invoice.invoice_id}")
+    return None if own is None else vars(own)
 
 
 def credit_note_body(note: CreditNoteIssued) -> dict[str, Any]:

@@ -203,4 +203,4 @@ def test_overdue_is_derived_from_the_date_and_receivables_reconcile(api: Api) ->
 
 def test_billing_reports_its_readiness(api: Api) -> None:
     names = [check()["name"] for check in billing(api).readiness]
-    assert names == ["billing_views", "billing-invoicing"]
+    assert names == ["billing_views", "billing-invoicing", "billing-delivery"]
