@@ -9,6 +9,7 @@ mentions: paid + outstanding still equals total + claims, and the reader sees wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from services.billing.document_model import (
@@ -17,12 +18,20 @@ from services.billing.document_model import (
     Claim,
     InvoiceDocument,
     Line,
+    ReminderDocument,
     Seller,
     ServiceDay,
     VatBreakdown,
 )
-from services.billing.domain.invoice import Invoice
-from shared.events.billing import BuyerSnapshot, CreditNoteIssued, InvoiceLine, VatLine
+from services.billing.domain.invoice import Invoice, invoice_decider
+from shared.events.base import Envelope
+from shared.events.billing import (
+    BuyerSnapshot,
+    CreditNoteIssued,
+    InvoiceLine,
+    ReminderSent,
+    VatLine,
+)
 from shared.parameters import cooperative
 
 
@@ -146,3 +155,27 @@ def credit_note_document(invoice: Invoice, credit_note_id: str) -> InvoiceDocume
         credited_invoice_issue_date=note.invoice_issue_date,
         reason=note.reason,
     )
+
+
+class ReminderNotSent(LookupError):
+    """The invoice has no reminder of that level."""
+
+
+def reminder_document(envelopes: Sequence[Envelope], level: int) -> ReminderDocument:
+    """The reminder of `level` as it was sent: the invoice folded up to that reminder, so what
+    was paid or claimed later never changes a letter already sent."""
+    state = invoice_decider.initial_state()
+    for envelope in envelopes:
+        state = invoice_decider.evolve(state, envelope.event)
+        sent = envelope.event
+        if isinstance(sent, ReminderSent) and sent.level == level and isinstance(state, Invoice):
+            return ReminderDocument(
+                reminder_id=sent.reminder_id,
+                level=sent.level,
+                formal_notice=sent.formal_notice,
+                sent_on=sent.sent_on,
+                pay_by=sent.pay_by,
+                invoice=invoice_document(state),
+                days_late=(sent.sent_on - state.issued.due_date).days,
+            )
+    raise ReminderNotSent(f"no reminder of level {level}")
