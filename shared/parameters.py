@@ -365,3 +365,60 @@ def cooperative() -> Cooperative:
 def limits() -> Limits:
     """The ceilings on one request, from `parameters.toml`."""
     return default_book().limits
+
+
+# --- the guarantee fund's dated parameters ([guarantee_fund] in parameters.toml) ---------------
+
+
+@dataclass(frozen=True)
+class FundParameters:
+    """The guarantee fund's parameters valid on `valid_on` (`fee_share` is a fraction)."""
+
+    valid_on: date
+    fee_share: Decimal
+    client_exposure_alert_cents: int
+    member_exposure_alert_cents: int
+
+
+_FUND_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "fee_share": _percent,
+    "client_exposure_alert_cents": _int,
+    "member_exposure_alert_cents": _int,
+}
+
+
+def fund_periods_from(document: Mapping[str, Any]) -> dict[str, tuple[Period, ...]]:
+    """The [guarantee_fund] periods of a parsed parameters file, checked like [dated]'s."""
+    raw = document.get("guarantee_fund", {})
+    if unknown := raw.keys() - _FUND_CONVERTERS.keys():
+        raise ParameterError(f"unknown fund parameters: {sorted(unknown)}")
+    if missing := _FUND_CONVERTERS.keys() - raw.keys():
+        raise ParameterError(f"missing fund parameters: {sorted(missing)}")
+    periods: dict[str, tuple[Period, ...]] = {}
+    for name, entries in raw.items():
+        converted = [dict(entry, value=_FUND_CONVERTERS[name](entry["value"])) for entry in entries]
+        periods[name] = tuple(
+            Period(entry["value"], entry["valid_from"], entry.get("valid_to"))
+            for entry in sorted(converted, key=lambda entry: entry["valid_from"])
+        )
+    return periods
+
+
+def fund_parameters_from(periods: Mapping[str, tuple[Period, ...]], day: date) -> FundParameters:
+    values: dict[str, Any] = {}
+    for name, candidates in periods.items():
+        found = next((period for period in candidates if period.covers(day)), None)
+        if found is None:
+            raise ParameterNotDefined(day, [name])
+        values[name] = found.value
+    return FundParameters(valid_on=day, **values)
+
+
+@functools.cache
+def _default_fund_periods() -> dict[str, tuple[Period, ...]]:
+    return fund_periods_from(tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8")))
+
+
+def fund_parameters_on(day: date) -> FundParameters:
+    """The guarantee fund's parameters valid on `day`, from `parameters.toml`."""
+    return fund_parameters_from(_default_fund_periods(), day)
