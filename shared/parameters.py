@@ -387,38 +387,26 @@ _FUND_CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def fund_periods_from(document: Mapping[str, Any]) -> dict[str, tuple[Period, ...]]:
-    """The [guarantee_fund] periods of a parsed parameters file, checked like [dated]'s."""
+def fund_parameters_from(document: Mapping[str, Any], day: date) -> FundParameters:
+    """The [guarantee_fund] values of a parsed parameters file valid on `day`."""
     raw = document.get("guarantee_fund", {})
-    if unknown := raw.keys() - _FUND_CONVERTERS.keys():
-        raise ParameterError(f"unknown fund parameters: {sorted(unknown)}")
-    if missing := _FUND_CONVERTERS.keys() - raw.keys():
-        raise ParameterError(f"missing fund parameters: {sorted(missing)}")
-    periods: dict[str, tuple[Period, ...]] = {}
-    for name, entries in raw.items():
-        converted = [dict(entry, value=_FUND_CONVERTERS[name](entry["value"])) for entry in entries]
-        periods[name] = tuple(
-            Period(entry["value"], entry["valid_from"], entry.get("valid_to"))
-            for entry in sorted(converted, key=lambda entry: entry["valid_from"])
-        )
-    return periods
-
-
-def fund_parameters_from(periods: Mapping[str, tuple[Period, ...]], day: date) -> FundParameters:
+    if raw.keys() != _FUND_CONVERTERS.keys():
+        raise ParameterError(f"[guarantee_fund] needs exactly {sorted(_FUND_CONVERTERS)}")
     values: dict[str, Any] = {}
-    for name, candidates in periods.items():
-        found = next((period for period in candidates if period.covers(day)), None)
+    for name, entries in raw.items():
+        periods = [Period(e["value"], e["valid_from"], e.get("valid_to")) for e in entries]
+        found = next((period for period in periods if period.covers(day)), None)
         if found is None:
             raise ParameterNotDefined(day, [name])
-        values[name] = found.value
+        values[name] = _FUND_CONVERTERS[name](found.value)
     return FundParameters(valid_on=day, **values)
 
 
 @functools.cache
-def _default_fund_periods() -> dict[str, tuple[Period, ...]]:
-    return fund_periods_from(tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8")))
+def _parameters_document() -> dict[str, Any]:
+    return tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
 
 
 def fund_parameters_on(day: date) -> FundParameters:
     """The guarantee fund's parameters valid on `day`, from `parameters.toml`."""
-    return fund_parameters_from(_default_fund_periods(), day)
+    return fund_parameters_from(_parameters_document(), day)

@@ -194,3 +194,11 @@ def history(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
         f"SELECT {', '.join(columns)} FROM movements ORDER BY seq DESC LIMIT ?", (limit,)
     )
     return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def late_paid_count(conn: sqlite3.Connection) -> int:
+    """Salaries paid after their pay date, over every completed run."""
+    (count,) = conn.execute(
+        "SELECT COALESCE(SUM(json_array_length(late)), 0) FROM runs WHERE status = 'completed'"
+    ).fetchone()
+    return int(count)

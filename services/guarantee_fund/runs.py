@@ -41,7 +41,6 @@ class PaymentRuns:
         self.handlers = handlers
         self.views = views
         self.calendar = Target2Calendar()
-        self.late_paid = 0  # salaries paid after their pay date, since the process started
 
     def execution_date(self) -> dt.date:
         """Today if TARGET2 is open, else its next business day."""
@@ -102,7 +101,6 @@ class PaymentRuns:
             if paid is not None and paid.run_id == run_id:
                 paid_here.append(paid)
         late = [p.salary_id for p in paid_here if self._was_late(p)]
-        self.late_paid += len(late)
         if late:
             log.error("payment run %s paid %d salaries after their pay date", run_id, len(late))
         self.handlers.complete_run(
