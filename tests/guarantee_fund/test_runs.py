@@ -72,7 +72,7 @@ def test_parallel_runs_pay_each_salary_exactly_once(tmp_path: Path) -> None:
             runs = projections.runs(conn)
         assert {r["status"] for r in runs} == {"completed"}
         # the runs' completions together name every salary once
-        named = []
+        named: list[str] = []
         for row in runs:
             completed = fund.service.runtime.handlers.run(row["run_id"]).state.completed
             assert completed is not None
