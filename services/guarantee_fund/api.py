@@ -77,7 +77,10 @@ def run_body(runtime: FundRuntime, state: Run) -> dict[str, Any]:
     }
 
 
-@payment_runs.post("", status_code=201, response_model=RunOut)
+@payment_runs.post(
+    "", status_code=201, response_model=RunOut,
+    responses={200: {"model": RunOut, "description": "Nothing new was due: the day's last run"}},
+)  # fmt: skip
 def start_payment_run(
     body: RunIn, staff: StaffDep, runtime: Runtime, response: Response
 ) -> dict[str, Any]:
@@ -102,7 +105,10 @@ def get_payment_run(run_id: PathId, staff: StaffDep, runtime: Runtime) -> dict[s
     return run_body(runtime, _run(runtime, run_id))
 
 
-@payment_runs.get("/{run_id}/sepa", response_class=Response)
+@payment_runs.get(
+    "/{run_id}/sepa", response_class=Response,
+    responses={200: {"content": {"application/xml": {}}, "description": "The pain.001 file"}},
+)  # fmt: skip
 def get_payment_run_file(run_id: PathId, staff: StaffDep, runtime: Runtime) -> Response:
     """The run's SEPA credit-transfer file (pain.001.001.09 unless configured otherwise)."""
     loaded = runtime.handlers.run(run_id)
