@@ -119,3 +119,13 @@ def test_the_guarantee_holds_and_the_fund_reconciles(api: Api) -> None:
     assert sorted(i["kind"] for i in history) == sorted(
         ["advanced", "advanced", "reimbursed", "lost", "contributed", "contributed"]
     )
+    # The alert is a metric and a readiness detail; the fund stays ready (the guarantee holds).
+    metrics = api.request("GET", "/metrics", key=None).text
+    assert "guarantee_fund_negative_balance 1.0" in metrics
+    ready = api.request("GET", "/health/ready").json()
+    (check,) = [c for c in ready["checks"] if c["name"] == "guarantee-fund"]
+    assert (check["ready"], check["negative_balance"]) == (True, 1)
+    # A member key sees no fund and starts no run.
+    member_key = api.member_key(member["member_id"])
+    for method, path in (("GET", "/v1/guarantee-fund"), ("POST", "/v1/payment-runs")):
+        assert api.request(method, path, key=member_key, json={}).status_code == 403
