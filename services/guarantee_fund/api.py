@@ -3,6 +3,7 @@ fund's ledger (`/v1/guarantee-fund`). Staff only: ops start runs and read the fu
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from services.guarantee_fund import projections, sepa
 from services.guarantee_fund.domain.ledger import alerts
 from services.guarantee_fund.domain.run import Run
 from services.guarantee_fund.handlers import FundHandlers
+from services.guarantee_fund.ids import invoice_id_of
 from services.guarantee_fund.runs import PaymentRuns
 from services.guarantee_fund.schemas import RunIn, RunOut
 from shared.decider import NotFound
@@ -98,6 +100,22 @@ def start_payment_run(
 def list_payment_runs(staff: StaffDep, runtime: Runtime) -> dict[str, Any]:
     with runtime.views.read() as conn:
         return {"items": projections.runs(conn)}
+
+
+@payment_runs.get("/upcoming")
+def upcoming_salaries(
+    staff: StaffDep, runtime: Runtime, days: Annotated[WholeNumber, Query(ge=0, le=62)] = 7,
+    limit: Limit = 100,
+) -> dict[str, Any]:  # fmt: skip
+    """The salaries due in the next `days` and who would fund them if paid now: the client's
+    payment when the invoice is paid, otherwise the fund."""
+    until = runtime.handlers.clock.today() + dt.timedelta(days=days)
+    with runtime.views.read() as conn:
+        rows = projections.upcoming_salaries(conn, until, limit)
+    for row in rows:
+        invoice = runtime.handlers.invoice(invoice_id_of(row["prestation_id"]))
+        row["funded_by"] = "client_payment" if invoice and invoice.paid else "guarantee_fund"
+    return {"until": until, "items": rows}
 
 
 @payment_runs.get("/{run_id}", response_model=RunOut)

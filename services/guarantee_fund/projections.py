@@ -135,6 +135,18 @@ def due_salaries(conn: sqlite3.Connection, execution_date: date) -> list[str]:
     return [row[0] for row in rows]
 
 
+def upcoming_salaries(conn: sqlite3.Connection, until: date, limit: int) -> list[dict[str, Any]]:
+    """Scheduled, unpaid salaries whose pay date is not after `until`, soonest first."""
+    columns = ("salary_id", "prestation_id", "member_id", "client_id", "pay_on", "deadline",
+               "net_to_pay_cents")  # fmt: skip
+    rows = conn.execute(
+        f"SELECT {', '.join(columns)} FROM salaries WHERE status = 'scheduled' AND pay_on <= ?"
+        " ORDER BY pay_on, salary_id LIMIT ?",
+        (str(until), limit),
+    )
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
 def overdue_salaries(conn: sqlite3.Connection, today: date) -> list[dict[str, Any]]:
     """Scheduled, unpaid, and the pay date is past: the promise is at risk."""
     rows = conn.execute(

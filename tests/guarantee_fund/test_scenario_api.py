@@ -71,6 +71,12 @@ def test_the_guarantee_holds_and_the_fund_reconciles(api: Api) -> None:
              "amount_cents": paid_early["total_cents"]}, status=201)  # fmt: skip
     eventually(api, f"/v1/invoices/{paid_early['invoice_id']}", lambda b: b["status"] == "paid")
 
+    upcoming = api.request("GET", "/v1/payment-runs/upcoming?days=5").json()
+    assert {s["prestation_id"]: s["funded_by"] for s in upcoming["items"]} == {
+        prestations[0][0]: "guarantee_fund", prestations[1][0]: "guarantee_fund",
+        prestations[2][0]: "client_payment",
+    }  # fmt: skip
+    assert len(upcoming["items"]) == 3 and upcoming["until"] == "2026-03-20"
     api.set_today("2026-03-18")  # the day before: nothing is due yet
     early = api.post("/v1/payment-runs", {}, status=201)
     assert (early["run_id"], early["salaries"]) == ("2026-03-18-1", [])
