@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from services.billing import app as billing
 from services.contracts import app as contracts
+from services.guarantee_fund import app as guarantee_fund
 from services.platform import app as platform
 from shared.background import BackgroundProcess, Component, serve_background
 from shared.clock import Clock, clock_from_settings
@@ -35,10 +36,16 @@ class Services:
     clock: Clock
     contracts: contracts.ContractsService
     billing: billing.BillingService
+    guarantee_fund: guarantee_fund.FundService
 
     @property
     def components(self) -> list[Component]:
-        return [Closing(self.store), *self.contracts.components, *self.billing.components]
+        return [
+            Closing(self.store),
+            *self.contracts.components,
+            *self.billing.components,
+            *self.guarantee_fund.components,
+        ]
 
 
 def build(settings: Settings) -> Services:
@@ -49,6 +56,7 @@ def build(settings: Settings) -> Services:
         clock,
         contracts.build(settings, store, clock),
         billing.build(settings, store, clock),
+        guarantee_fund.build(settings, store, clock),
     )
 
 
@@ -57,22 +65,35 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings.from_env()
     services = build(settings)
-    return create_service_app(
+    app = create_service_app(
         title="Cooperative back office",
         settings=settings,
         store=services.store,
         clock=services.clock,
-        routers=[*platform.routers(), *services.contracts.routers, *services.billing.routers],
+        routers=[
+            *platform.routers(),
+            *services.contracts.routers,
+            *services.billing.routers,
+            *services.guarantee_fund.routers,
+        ],
         components=services.components,
-        readiness=[*services.contracts.readiness, *services.billing.readiness],
+        readiness=[
+            *services.contracts.readiness,
+            *services.billing.readiness,
+            *services.guarantee_fund.readiness,
+        ],
         state={
             "contracts": services.contracts.runtime,
             "contracts_service": services.contracts,
             "billing": services.billing.runtime,
             "billing_service": services.billing,
+            "guarantee_fund": services.guarantee_fund.runtime,
+            "guarantee_fund_service": services.guarantee_fund,
         },
         background=background,
     )
+    app.state.metrics.registry.register(services.guarantee_fund.alerts)
+    return app
 
 
 def background_process(settings: Settings) -> BackgroundProcess:

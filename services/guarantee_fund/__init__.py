@@ -1,0 +1,1 @@
+"""The guarantee fund: payment runs, the decision of who funds each salary, the ledger."""

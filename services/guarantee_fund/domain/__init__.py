@@ -1,0 +1,1 @@
+"""The guarantee fund's pure domain: facts from elsewhere, salary payments, the ledger."""
