@@ -21,7 +21,8 @@ from shared.eventstore.projections import ProjectionRunner
 from shared.http.auth import StaffDep
 from shared.http.inputs import PathId, WholeNumber
 from shared.http.problems import ProblemError
-from shared.parameters import cooperative, fund_parameters_on
+from shared.parameters import cooperative
+from shared.parameters_fund import fund_parameters_on
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from shared.eventstore.factory import open_store
 from shared.eventstore.port import EventStore
 from shared.eventstore.projections import ProjectionRunner
 from shared.http.service import Closing, Component, Readiness, create_service_app
-from shared.parameters import fund_parameters_on
+from shared.parameters_fund import fund_parameters_on
 from shared.settings import Settings, SettingsError
 
 PAIN_VERSION_VARIABLE = "COOP_SEPA_PAIN_VERSION"

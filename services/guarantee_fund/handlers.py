@@ -34,7 +34,8 @@ from shared.eventstore.codec import decode
 from shared.eventstore.handling import Handled, Loaded, handle, load
 from shared.eventstore.port import EventStore
 from shared.money import round_half_up
-from shared.parameters import fund_parameters_on, parameters_on
+from shared.parameters import parameters_on
+from shared.parameters_fund import fund_parameters_on
 
 
 @dataclass(frozen=True)

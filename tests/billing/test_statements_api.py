@@ -17,7 +17,7 @@ import pytest
 
 from services.billing.domain.reference import structured_reference
 from services.billing.statement_import import movement_key
-from shared.events.billing import PaymentReceived, UnmatchedPaymentReceived
+from shared.events.billing import BankStatementImported, PaymentReceived, UnmatchedPaymentReceived
 from shared.eventstore.codec import decode
 from tests.api.api_client import ADMIN_KEY, TODAY, Api, assert_problem
 from tests.api.conftest import running_app
@@ -66,6 +66,11 @@ def reconciles(statement: dict[str, Any]) -> bool:
     return bool(statement["opening_balance_cents"] + moved == statement["closing_balance_cents"])
 
 
+# What an import records. Other services react to an import meanwhile (the fund to a paid
+# invoice, deliveries): the log's head moves, these must not.
+BILLING_RECORDS = (BankStatementImported, PaymentReceived, UnmatchedPaymentReceived)
+
+
 def events_of(api: Api, after: int) -> list[Any]:
     return [decode(r).event for r in api.store.read_all(after)]
 
@@ -112,7 +117,8 @@ def test_a_statement_imported_twice_pays_its_invoice_once(
     again = post_statement(api, body, media_type)
     assert again.status_code == 200, again.text
     assert again.json() == answer
-    assert api.store.head() == head, "a second import records nothing"
+    again_recorded = [e for e in events_of(api, head) if isinstance(e, BILLING_RECORDS)]
+    assert again_recorded == [], "a second import records nothing"
 
 
 @pytest.fixture
@@ -226,7 +232,7 @@ def test_a_statement_is_known_by_account_sequence_and_date_whatever_else_changed
     again = post_statement(api, second, CODA)
     assert again.status_code == 200
     assert again.json()["movements"][0]["matched_invoice_id"] == paid["invoice_id"]
-    assert api.store.head() == head
+    assert not [e for e in events_of(api, head) if isinstance(e, BILLING_RECORDS)]
     assert api.get(f"/v1/invoices/{unpaid['invoice_id']}")["paid_cents"] == 0
 
 

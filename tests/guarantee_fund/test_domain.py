@@ -26,7 +26,7 @@ from shared.events.guarantee_fund import (
     PaymentRunStarted,
     SalaryPaid,
 )
-from shared.parameters import FundParameters
+from shared.parameters_fund import FundParameters
 
 PAY_ON = date(2026, 5, 8)
 SALARY = Salary("S1", "P1", "M1", "C1", date(2026, 5, 9), PAY_ON, 42823, 6500)

@@ -20,7 +20,7 @@ from shared.events.guarantee_fund import (
     GuaranteeFundLossAbsorbed,
     GuaranteeFundReimbursed,
 )
-from shared.parameters import FundParameters
+from shared.parameters_fund import FundParameters
 
 
 @dataclass
