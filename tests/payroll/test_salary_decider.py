@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from services.payroll.domain.salary import (
     salary_decider,
 )
 from shared.decider import Spec
+from shared.events.contracts import SalaryEstimate
 from shared.events.payroll import SalaryCancelled, SalaryRescheduled, SalaryScheduled
 from tests.payroll.builders import (
     SALARY,
@@ -32,18 +34,12 @@ APRIL_29, APRIL_30 = dt.date(2026, 4, 29), dt.date(2026, 4, 30)
 TODAY = dt.date(2026, 4, 2)
 
 
-def schedule(estimate: object = WORKED_ESTIMATE, **terms: object) -> ScheduleSalary:
-    quote = accepted(**terms)  # type: ignore[arg-type]
-    return ScheduleSalary(
-        SALARY,
-        quote,
-        rules(quote.first_day, quote.last_day),
-        estimate,
-        TODAY,  # type: ignore[arg-type]
-    )
+def schedule(estimate: SalaryEstimate | None = WORKED_ESTIMATE, **terms: Any) -> ScheduleSalary:
+    quote = accepted(**terms)
+    return ScheduleSalary(SALARY, quote, rules(quote.first_day, quote.last_day), estimate, TODAY)
 
 
-def scheduled(**terms: object) -> SalaryScheduled:
+def scheduled(**terms: Any) -> SalaryScheduled:
     (event,) = salary_decider.decide(schedule(**terms), NoSalary())
     if not isinstance(event, SalaryScheduled):
         raise AssertionError(event)
