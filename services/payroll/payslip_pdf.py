@@ -18,6 +18,8 @@ from services.payroll.payslip import Payslip, employer_lines, footer, sections
 
 _ENCODING = "windows-1252"
 _FONT = "helvetica"
+# Letters with no decomposition to a cp1252 base letter (Polish, Croatian, Turkish names).
+_FOLDED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "\u0131": "i", "Ħ": "H", "ħ": "h"})
 _BOLD = FontFace(emphasis="BOLD")
 
 
@@ -25,7 +27,7 @@ def pdf_text(text: str) -> str:
     """`text` as Helvetica can print it: cp1252 as is, other letters without their accents,
     anything else "?"."""
     out: list[str] = []
-    for char in unicodedata.normalize("NFC", text):
+    for char in unicodedata.normalize("NFC", text).translate(_FOLDED):
         if _encodable(char):
             out.append(char)
             continue
