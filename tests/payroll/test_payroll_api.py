@@ -232,3 +232,17 @@ def test_what_the_employer_owes_the_state_reconciles_with_salaries_paid(fresh_ap
         "validation-error",
         "quarter",
     )
+
+
+def test_the_payslip_names_the_member_as_corrected(api: Api) -> None:
+    salary, member = accepted_salary(api)
+    pay(api, salary, "2026-03-19", "client_payment")
+    path = f"/v1/salaries/{salary['salary_id']}"
+    wait_for(api, path, lambda body: body["status"] == "paid")
+    response = api.request(
+        "PATCH", f"/v1/members/{member['member_id']}", json={"last_name": "Janssens"}
+    )
+    assert response.status_code == 200, response.text
+    html = api.request("GET", f"{path}/payslip").text
+    assert "JANSSENS A." in html and "PEETERS" not in html
+    assert "payée grâce au paiement du client" in html
