@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from services.billing import app as billing
 from services.contracts import app as contracts
 from services.guarantee_fund import app as guarantee_fund
+from services.payroll import app as payroll
 from services.platform import app as platform
 from shared.background import BackgroundProcess, Component, serve_background
 from shared.clock import Clock, clock_from_settings
@@ -37,6 +38,7 @@ class Services:
     contracts: contracts.ContractsService
     billing: billing.BillingService
     guarantee_fund: guarantee_fund.FundService
+    payroll: payroll.PayrollService
 
     @property
     def components(self) -> list[Component]:
@@ -45,6 +47,7 @@ class Services:
             *self.contracts.components,
             *self.billing.components,
             *self.guarantee_fund.components,
+            *self.payroll.components,
         ]
 
 
@@ -57,6 +60,7 @@ def build(settings: Settings) -> Services:
         contracts.build(settings, store, clock),
         billing.build(settings, store, clock),
         guarantee_fund.build(settings, store, clock),
+        payroll.build(settings, store, clock),
     )
 
 
@@ -75,12 +79,14 @@ def create_app(
             *services.contracts.routers,
             *services.billing.routers,
             *services.guarantee_fund.routers,
+            *services.payroll.routers,
         ],
         components=services.components,
         readiness=[
             *services.contracts.readiness,
             *services.billing.readiness,
             *services.guarantee_fund.readiness,
+            *services.payroll.readiness,
         ],
         state={
             "contracts": services.contracts.runtime,
@@ -89,6 +95,8 @@ def create_app(
             "billing_service": services.billing,
             "guarantee_fund": services.guarantee_fund.runtime,
             "guarantee_fund_service": services.guarantee_fund,
+            "payroll": services.payroll.runtime,
+            "payroll_service": services.payroll,
         },
         background=background,
     )

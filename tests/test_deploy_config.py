@@ -38,6 +38,7 @@ ROUTES = {
     "/v1/credit-notes": "billing",
     "/v1/receivables": "billing",
     "/v1/salaries": "payroll",
+    "/v1/payroll": "payroll",
     "/v1/payment-runs": "guarantee_fund",
     "/v1/guarantee-fund": "guarantee_fund",
     "/v1/share-purchases": "governance",

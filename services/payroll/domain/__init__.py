@@ -1,0 +1,1 @@
+"""The payroll domain: the salary aggregate, pure (no I/O, no clock)."""
