@@ -100,9 +100,10 @@ class TestShutdown:
             for closing in closings:
                 real_close(closing)
 
-        # contracts: 2 projections, the DIMONA relay, the expiry sweep; billing: 1 projection
-        assert order.count("stop") == 5 and order.count("close") == 2
-        assert order == ["stop"] * 5 + ["close"] * 2
+        # contracts: 2 projections, the DIMONA relay, the expiry sweep; billing: 1 projection;
+        # governance: 1 projection
+        assert order.count("stop") == 6 and order.count("close") == 2
+        assert order == ["stop"] * 6 + ["close"] * 2
 
 
 class TestTheContractsServiceAlone:
