@@ -8,6 +8,8 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 
 from services.governance import api
+from services.governance.assembly_handlers import AssemblyHandlers
+from services.governance.ballot_box import BallotBox
 from services.governance.handlers import ShareHandlers
 from services.governance.projections import ShareViews
 from services.governance.reactions import SharePaymentPolicy
@@ -34,8 +36,10 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> GovernanceServ
     views = ProjectionRunner(store, ShareViews(), directory)
     shares = ShareHandlers(store, clock)
     payments = SharePaymentPolicy(shares, directory / "reactions.sqlite")
+    box = BallotBox(directory / "ballot_box.sqlite")
+    assemblies = AssemblyHandlers(store, clock, box)
     return GovernanceService(
-        runtime=api.GovernanceRuntime(shares, views),
+        runtime=api.GovernanceRuntime(shares, assemblies, views),
         routers=list(api.ROUTERS),
         payments=payments,
         components=[views, payments],

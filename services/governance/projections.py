@@ -205,3 +205,9 @@ def active_members(
         {"member_id": member, "contract_tool": contracts, "activity_tool": activities}
         for member, contracts, activities in rows
     ]
+
+
+def shareholders_on(conn: sqlite3.Connection, day: dt.date) -> int:
+    """How many holders held at least one share at the end of `day` (the electorate)."""
+    holders = register(conn, day)["holders"]
+    return sum(1 for h in holders if h["shares"]["A"] + h["shares"]["B"] > 0)

@@ -92,3 +92,44 @@ def standing_body(state: Shareholder) -> dict[str, Any]:
         "redemption_approved_cents": state.approved.amount_cents if state.approved else None,
         "redeemed_on": state.redeemed.redeemed_on.isoformat() if state.redeemed else None,
     }
+
+
+# --- assemblies and the board ----------------------------------------------------------------
+
+ResolutionId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class ResolutionIn(_In):
+    resolution_id: str = ResolutionId
+    title: str = Text
+    type: Literal["ordinary", "statutes", "purpose"] = "ordinary"
+
+
+class ElectionIn(_In):
+    election_id: str = ResolutionId
+    seats: int = Field(gt=0, le=100, strict=True)
+    candidates: list[str] = Field(min_length=1, max_length=500)
+
+
+class AssemblyIn(_In):
+    title: str = Text
+    held_on: IsoDate
+    resolutions: list[ResolutionIn] = Field(default_factory=list, max_length=100)
+    election: ElectionIn | None = None
+
+
+class VoteIn(_In):
+    """One ballot: a choice per resolution (missing ones count as abstentions) and the
+    candidates chosen. `proxy_id`: the shareholder casting it on the member's behalf."""
+
+    member_id: str = Field(min_length=1, max_length=64)
+    proxy_id: str | None = Field(None, min_length=1, max_length=64)
+    channel: Literal["in_person", "remote"]
+    choices: dict[str, Literal["for", "against", "abstain"]] = Field(
+        default_factory=dict, max_length=100
+    )
+    candidates: list[str] = Field(default_factory=list, max_length=100)
+
+
+class DirectorIn(_In):
+    member_id: str = Field(min_length=1, max_length=64)

@@ -28,6 +28,7 @@ HolderKind = Literal["person", "legal"]
 Choice = Literal["for", "against", "abstain"]
 ResolutionType = Literal["ordinary", "statutes", "purpose"]
 Gender = Literal["F", "M", "X"]
+Quota = Literal["women", "men", "category_a"]
 
 
 class _Part(BaseModel):
@@ -216,7 +217,7 @@ class ResolutionDecided(DomainEvent):
 
 
 class QuotaShortfall(_Part):
-    quota: Literal["women", "men", "category_a"]
+    quota: Quota
     required: int
     reachable: int
     reason: str

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.governance.assembly_handlers import AssemblyHandlers
 from services.governance.handlers import ShareHandlers
 from shared.eventstore.projections import ProjectionRunner
 from shared.http.problems import ProblemError
@@ -15,6 +16,7 @@ from shared.http.problems import ProblemError
 @dataclass(frozen=True)
 class GovernanceRuntime:
     shares: ShareHandlers
+    assemblies: AssemblyHandlers
     views: ProjectionRunner
 
 
