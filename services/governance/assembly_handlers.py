@@ -5,6 +5,7 @@ appoint the managing director."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,9 @@ class AssemblyHandlers:
         self.store = store
         self.clock = clock
         self.box = box
+        # Votes are sealed one at a time: two attempts of one voter racing could otherwise
+        # replace each other's sealed ballot (the HTTP process is the only one that votes).
+        self._voting = threading.Lock()
 
     def assembly(self, assembly_id: str) -> Loaded[Assembly]:
         loaded = load(self.store, assembly_stream(assembly_id), assembly_decider)
@@ -112,6 +116,13 @@ class AssemblyHandlers:
         return handle(self.store, stream, assembly_decider, command, context)
 
     def vote(
+        self, assembly_id: str, member_id: str, proxy_id: str | None, remote: bool,
+        ballot: Ballot, context: Context,
+    ) -> Handled[AssemblyState]:  # fmt: skip
+        with self._voting:
+            return self._vote(assembly_id, member_id, proxy_id, remote, ballot, context)
+
+    def _vote(
         self, assembly_id: str, member_id: str, proxy_id: str | None, remote: bool,
         ballot: Ballot, context: Context,
     ) -> Handled[AssemblyState]:  # fmt: skip

@@ -201,3 +201,12 @@ def test_active_members_need_three_contracts_in_the_year(api: Api) -> None:
     active = api.get("/v1/active-members", params={"year": 2026})
     assert member in [m["member_id"] for m in active["items"]]
     assert api.get(f"/v1/shareholders/{member}")["active"] is True
+
+
+def test_someone_without_shares_is_no_shareholder(api: Api) -> None:
+    member = api.register_member()["member_id"]
+    assert_problem(api.request("GET", f"/v1/shareholders/{member}"), 404, "shareholder-not-found")
+    other = api.register_member()["member_id"]
+    buy(api, other, 1)
+    hidden = api.request("GET", f"/v1/shareholders/{other}", key=api.member_key(member))
+    assert_problem(hidden, 404, "shareholder-not-found")

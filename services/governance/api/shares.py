@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.governance import projections, schemas
 from services.governance.api.common import Runtime, caught_up
-from services.governance.domain.shares import Holder, PurchaseNotFound
+from services.governance.domain.shares import Holder, PurchaseNotFound, ShareholderNotFound
 from services.governance.handlers import PurchaseRequest
 from services.governance.register_documents import register_csv, register_pdf
 from shared.http.auth import PrincipalDep, StaffDep, forbidden
@@ -86,7 +86,7 @@ def record_share_payment(
 def get_shareholder(member_id: PathId, principal: PrincipalDep, runtime: Runtime) -> dict[str, Any]:
     loaded = runtime.shares.shareholder(member_id)
     if not principal.can_see_member(member_id) or loaded.state.holder is None:
-        raise PurchaseNotFound(f"no shareholder {member_id}")
+        raise ShareholderNotFound(f"no shareholder {member_id}")
     today = runtime.shares.clock.today()
     rules = governance_on(today)
     with runtime.views.read() as conn:

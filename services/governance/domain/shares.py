@@ -55,6 +55,11 @@ class PurchaseNotFound(DomainError):
     status = 404
 
 
+class ShareholderNotFound(DomainError):
+    code = "shareholder-not-found"
+    status = 404
+
+
 class Overpayment(DomainError):
     code = "share-overpayment"
 
