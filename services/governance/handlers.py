@@ -157,5 +157,6 @@ class ShareHandlers:
         command = ApproveRedemption(self.clock.today(), net_asset_value_per_share_cents)
         return self.on_shareholder(member_id, command, context)
 
-    def redeem(self, member_id: str, context: Context) -> Handled[Shareholder]:
-        return self.on_shareholder(member_id, RedeemShares(self.clock.today()), context)
+    def redeem(self, member_id: str, amount_cents: int, context: Context) -> Handled[Shareholder]:
+        command = RedeemShares(self.clock.today(), amount_cents)
+        return self.on_shareholder(member_id, command, context)

@@ -59,6 +59,12 @@ class RedemptionApprovalIn(_In):
     net_asset_value_per_share_cents: int = Field(ge=0, le=MAX_CENTS, strict=True)
 
 
+class RedemptionIn(_In):
+    """What ops repaid: the approved amount, to the cent (anything else is refused)."""
+
+    amount_cents: int = Field(ge=0, le=MAX_CENTS, strict=True)
+
+
 def purchase_body(member_id: str, purchase: Purchase) -> dict[str, Any]:
     return {
         "purchase_id": purchase.purchase_id,

@@ -144,7 +144,7 @@ class TestLeavingAndTheRegister:
             {"net_asset_value_per_share_cents": 2500},
         )
         assert approved["redemption_approved_cents"] == 5000  # 2 x min(3000, 2500); 1 unpaid
-        api.post(f"/v1/shareholders/{member}/redemption", {})
+        api.post(f"/v1/shareholders/{member}/redemption", {"amount_cents": 5000})
 
         again = api.get("/v1/share-register", params={"as_of": "2026-03-02"})
         assert again == before

@@ -19,6 +19,7 @@ from services.governance.domain.shares import (
     QuantityRequired,
     RecordSharePayment,
     RedeemShares,
+    RedemptionAmountMismatch,
     RedemptionNotApprovable,
     Resign,
     ShareCommand,
@@ -263,7 +264,7 @@ class TestAResignedShareholder:
         assert events[0].amount_cents == 10_500
 
     def test_no_repayment_before_approval(self) -> None:
-        spec().given(*self.given()).when(RedeemShares(DAY)).raises(RedemptionNotApprovable)
+        spec().given(*self.given()).when(RedeemShares(DAY, 10_000)).raises(RedemptionNotApprovable)
 
     def test_after_approval_the_shares_are_redeemed_and_the_holder_holds_none(self) -> None:
         approved = ShareRedemptionApproved(
@@ -271,9 +272,18 @@ class TestAResignedShareholder:
             net_asset_value_per_share_cents=2500, amount_cents=10_000, approved_on=DAY,
         )  # fmt: skip
         redeemed = ShareRedeemed(member_id=MEMBER, quantity=5, amount_cents=10_000, redeemed_on=DAY)
-        spec().given(*self.given(), approved).when(RedeemShares(DAY)).then(redeemed)
+        spec().given(*self.given(), approved).when(RedeemShares(DAY, 10_000)).then(redeemed)
         state = shareholder_decider(MEMBER).fold([*self.given(), approved, redeemed])
         assert state.quantity == 0
+
+    def test_a_repayment_other_than_approved_is_refused(self) -> None:
+        approved = ShareRedemptionApproved(
+            member_id=MEMBER, quantity=5, paid_in_cents=10_500,
+            net_asset_value_per_share_cents=2500, amount_cents=10_000, approved_on=DAY,
+        )  # fmt: skip
+        spec().given(*self.given(), approved).when(RedeemShares(DAY, 10_500)).raises(
+            RedemptionAmountMismatch
+        )
 
     def test_buying_again_is_refused(self) -> None:
         spec().given(*self.given()).when(buy(1, purchase_id="S3")).raises(MemberHasLeft)

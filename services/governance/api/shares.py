@@ -125,10 +125,11 @@ def approve_redemption(
 
 @shareholders.post("/{member_id}/redemption")
 def redeem(
-    member_id: PathId, staff: StaffDep, runtime: Runtime, context: ContextDep
-) -> dict[str, Any]:
+    member_id: PathId, body: schemas.RedemptionIn, staff: StaffDep, runtime: Runtime,
+    context: ContextDep,
+) -> dict[str, Any]:  # fmt: skip
     """The approved amount was repaid: the shares leave the register."""
-    handled = runtime.shares.redeem(member_id, context)
+    handled = runtime.shares.redeem(member_id, body.amount_cents, context)
     return schemas.standing_body(handled.state) | {"position": handled.position}
 
 

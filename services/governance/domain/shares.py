@@ -76,6 +76,10 @@ class RedemptionNotApprovable(Conflict):
     code = "redemption-not-approvable"
 
 
+class RedemptionAmountMismatch(DomainError):
+    code = "redemption-amount-mismatch"
+
+
 @dataclass(frozen=True)
 class Holder:
     kind: HolderKind
@@ -170,6 +174,7 @@ class ApproveRedemption:
 @dataclass(frozen=True)
 class RedeemShares:
     today: dt.date
+    amount_cents: int  # what was repaid: exactly the approved amount
 
 
 ShareCommand = BuyShares | RecordSharePayment | Resign | ApproveRedemption | RedeemShares
@@ -319,6 +324,10 @@ def redeem(command: RedeemShares, state: Shareholder) -> list[DomainEvent]:
     if state.approved is None:
         raise RedemptionNotApprovable("the board has not approved the repayment yet")
     approved = state.approved
+    if command.amount_cents != approved.amount_cents:
+        raise RedemptionAmountMismatch(
+            f"the board approved {approved.amount_cents} cents", field="amount_cents"
+        )
     return [
         ShareRedeemed(
             member_id=state.member_id, quantity=approved.quantity,
