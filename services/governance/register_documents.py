@@ -8,9 +8,6 @@ import io
 import unicodedata
 from typing import Any
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-
 from shared.parameters import cooperative
 
 CSV_COLUMNS = (
@@ -18,7 +15,7 @@ CSV_COLUMNS = (
     "paid_cents", "entry", "on", "purchase_id", "category", "quantity", "amount_cents",
 )  # fmt: skip
 _FONT = "helvetica"
-_HEADINGS = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
+_GREY = (235, 235, 235)
 
 
 def register_csv(register: dict[str, Any]) -> str:
@@ -52,6 +49,12 @@ def _eur(cents: int) -> str:
 
 
 def register_pdf(register: dict[str, Any]) -> bytes:
+    # Imported here: fpdf2 pulls in fontTools, a second of start-up for every process (the
+    # crash tests restart the server many times), for a document asked for now and then.
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    headings = FontFace(emphasis="BOLD", fill_color=_GREY)
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
@@ -79,7 +82,7 @@ def register_pdf(register: dict[str, Any]) -> bytes:
         paid = _eur(holder["paid_cents"])
         line = _text(f"{place} : {domicile} - parts {held} - versé {paid}")
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
-        with pdf.table(headings_style=_HEADINGS, col_widths=(20, 25, 15, 15, 25)) as table:
+        with pdf.table(headings_style=headings, col_widths=(20, 25, 15, 15, 25)) as table:
             table.row(["Date", "Mouvement", "Catégorie", "Parts", "Montant"])
             for entry in holder["entries"]:
                 quantity = "" if entry["quantity"] is None else str(entry["quantity"])
