@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from services.billing import app as billing
 from services.contracts import app as contracts
+from services.governance import app as governance
 from services.guarantee_fund import app as guarantee_fund
 from services.payroll import app as payroll
 from services.platform import app as platform
@@ -39,6 +40,7 @@ class Services:
     billing: billing.BillingService
     guarantee_fund: guarantee_fund.FundService
     payroll: payroll.PayrollService
+    governance: governance.GovernanceService
 
     @property
     def components(self) -> list[Component]:
@@ -48,6 +50,7 @@ class Services:
             *self.billing.components,
             *self.guarantee_fund.components,
             *self.payroll.components,
+            *self.governance.components,
         ]
 
 
@@ -61,6 +64,7 @@ def build(settings: Settings) -> Services:
         billing.build(settings, store, clock),
         guarantee_fund.build(settings, store, clock),
         payroll.build(settings, store, clock),
+        governance.build(settings, store, clock),
     )
 
 
@@ -80,6 +84,7 @@ def create_app(
             *services.billing.routers,
             *services.guarantee_fund.routers,
             *services.payroll.routers,
+            *services.governance.routers,
         ],
         components=services.components,
         readiness=[
@@ -87,6 +92,7 @@ def create_app(
             *services.billing.readiness,
             *services.guarantee_fund.readiness,
             *services.payroll.readiness,
+            *services.governance.readiness,
         ],
         state={
             "contracts": services.contracts.runtime,
@@ -97,6 +103,8 @@ def create_app(
             "guarantee_fund_service": services.guarantee_fund,
             "payroll": services.payroll.runtime,
             "payroll_service": services.payroll,
+            "governance": services.governance.runtime,
+            "governance_service": services.governance,
         },
         background=background,
     )

@@ -45,6 +45,9 @@ ROUTES = {
     "/v1/shareholders": "governance",
     "/v1/assemblies": "governance",
     "/v1/elections": "governance",
+    "/v1/share-register": "governance",
+    "/v1/active-members": "governance",
+    "/v1/board": "governance",
     "/v1/api-keys": "platform",
     "/v1/ops": "platform",
 }

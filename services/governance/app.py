@@ -1,0 +1,64 @@
+"""The governance service's composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+from services.governance import api
+from services.governance.assembly_handlers import AssemblyHandlers
+from services.governance.ballot_box import BallotBox
+from services.governance.handlers import ShareHandlers
+from services.governance.projections import ShareViews
+from services.governance.reactions import SharePaymentPolicy
+from shared.clock import Clock, clock_from_settings
+from shared.eventstore.factory import open_store
+from shared.eventstore.port import EventStore
+from shared.eventstore.projections import ProjectionRunner
+from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.settings import Settings
+
+
+@dataclass
+class GovernanceService:
+    runtime: api.GovernanceRuntime
+    routers: list[APIRouter]
+    payments: SharePaymentPolicy
+    components: list[Component] = field(default_factory=list)
+    readiness: list[Readiness] = field(default_factory=list)
+
+
+def build(settings: Settings, store: EventStore, clock: Clock) -> GovernanceService:
+    directory = Path(settings.data_dir) / "governance"
+    directory.mkdir(parents=True, exist_ok=True)
+    views = ProjectionRunner(store, ShareViews(), directory)
+    shares = ShareHandlers(store, clock)
+    payments = SharePaymentPolicy(shares, directory / "reactions.sqlite")
+    box = BallotBox(directory / "ballot_box.sqlite")
+    assemblies = AssemblyHandlers(store, clock, box)
+    return GovernanceService(
+        runtime=api.GovernanceRuntime(shares, assemblies, views),
+        routers=list(api.ROUTERS),
+        payments=payments,
+        components=[views, payments],
+        readiness=[views.status, payments.status],
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    store = open_store(settings.event_store)
+    clock = clock_from_settings(settings, store)
+    service = build(settings, store, clock)
+    return create_service_app(
+        title="Governance",
+        settings=settings,
+        store=store,
+        clock=clock,
+        routers=service.routers,
+        components=[Closing(store), *service.components],
+        readiness=service.readiness,
+        state={"governance": service.runtime, "governance_service": service},
+    )
