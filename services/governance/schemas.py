@@ -50,7 +50,7 @@ class SharePaymentIn(_In):
 
 
 class ResignationIn(_In):
-    reason: Literal["resignation", "death"] = "resignation"
+    reason: Literal["resignation", "death"]  # said, never assumed: death counts as resignation
 
 
 class RedemptionApprovalIn(_In):

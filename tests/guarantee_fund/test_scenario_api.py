@@ -4,27 +4,25 @@ fund advances, and is reimbursed when the client pays later), the second is writ
 fund absorbs the loss), the third is paid before the deadline (its salary is funded by the
 client). The fund's figures reconcile to the cent with the salaries and the invoices.
 
-Payroll's branch is not merged yet: its `SalaryScheduled` is appended through the store, as
-payroll's reaction would append it, per the event contract."""
+Each salary is the one payroll schedules by itself from the accepted quote (the worked
+example: net 428.23 to pay on 19 March 2026)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from services.guarantee_fund import sepa
-from shared.eventstore.port import EventStore
+from services.payroll.ids import salary_id_for
 from tests.api.api_client import TODAY, Api
 from tests.api.conftest import running_app
-from tests.guarantee_fund.support import schedule
 
 DEADLINE = 15.0
-NET = (42823, 40000, 39000)
+PRESTATIONS = 3
 
 
 @pytest.fixture
@@ -57,14 +55,16 @@ def accepted(api: Api, member_id: str, client_id: str) -> tuple[str, dict[str, A
 def test_the_guarantee_holds_and_the_fund_reconciles(api: Api) -> None:
     member = api.register_member()
     client = api.register_client()
-    store: EventStore = api.app.state.store
-    prestations = [accepted(api, member["member_id"], client["client_id"]) for _ in NET]
+    prestations = [
+        accepted(api, member["member_id"], client["client_id"]) for _ in range(PRESTATIONS)
+    ]
     salaries = [
-        schedule(store, date(2026, 3, 11), net_to_pay_cents=net, prestation_id=prestation_id,
-                 member_id=member["member_id"], client_id=client["client_id"])
-        for (prestation_id, _), net in zip(prestations, NET, strict=True)
-    ]  # fmt: skip
-    assert {s.pay_on for s in salaries} == {date(2026, 3, 19)}  # 7 working days after the 11th
+        eventually(api, f"/v1/salaries/{salary_id_for(prestation_id)}", bool)
+        for prestation_id, _ in prestations
+    ]
+    assert {s["pay_on"] for s in salaries} == {"2026-03-19"}  # 7 working days after the 11th
+    net = tuple(s["net_to_pay_cents"] for s in salaries)
+    assert net == (42823,) * PRESTATIONS
     (_, unpaid), (_, written_off), (_, paid_early) = prestations
     api.set_today("2026-03-15")
     api.post("/v1/payments", {"invoice_id": paid_early["invoice_id"], "received_on": "2026-03-15",
@@ -88,7 +88,7 @@ def test_the_guarantee_holds_and_the_fund_reconciles(api: Api) -> None:
         prestations[0][0]: "guarantee_fund", prestations[1][0]: "guarantee_fund",
         prestations[2][0]: "client_payment",
     }  # fmt: skip
-    assert run["control_sum_cents"] == sum(NET)
+    assert run["control_sum_cents"] == sum(net)
     again = api.post("/v1/payment-runs", {}, status=200)  # nothing new: the same run answers
     assert again["run_id"] == run["run_id"]
 
@@ -98,10 +98,10 @@ def test_the_guarantee_holds_and_the_fund_reconciles(api: Api) -> None:
     assert sepa.schema("pain.001.001.09").validate(document)
     ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
     assert document.findtext(".//p:GrpHdr/p:NbOfTxs", namespaces=ns) == "3"
-    assert document.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=ns) == sepa.euros(sum(NET))
+    assert document.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=ns) == sepa.euros(sum(net))
     assert {e.text for e in document.findall(".//p:Cdtr/p:Nm", namespaces=ns)} == {"Ana Peeters"}
 
-    advanced = NET[0] + NET[1]
+    advanced = net[0] + net[1]
     fund = eventually(api, "/v1/guarantee-fund", lambda b: b["advanced_total_cents"] == advanced)
     assert fund["outstanding_advances_cents"] == advanced
     assert fund["exposure"]["clients"] == {client["client_id"]: advanced}
@@ -113,12 +113,12 @@ def test_the_guarantee_holds_and_the_fund_reconciles(api: Api) -> None:
              {"reason": "Client en faillite"})  # fmt: skip
     fund = eventually(
         api, "/v1/guarantee-fund",
-        lambda b: b["reimbursed_total_cents"] == NET[0] and b["losses_total_cents"] == NET[1]
+        lambda b: b["reimbursed_total_cents"] == net[0] and b["losses_total_cents"] == net[1]
         and b["contributed_total_cents"] == 2 * 650,
     )  # fmt: skip
     # Two invoices paid: 10 % of each fee (6.5 % of €1,000 = €65) finances the fund.
     assert fund["outstanding_advances_cents"] == 0
-    assert fund["balance_cents"] == 2 * 650 + NET[0] - advanced
+    assert fund["balance_cents"] == 2 * 650 + net[0] - advanced
     assert fund["exposure"] == {"clients": {}, "members": {}}
     assert [a["code"] for a in fund["alerts"]] == ["negative-balance"]
     history = api.request("GET", "/v1/guarantee-fund/history").json()["items"]
