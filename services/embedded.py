@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from services.billing import app as billing
 from services.contracts import app as contracts
+from services.integration import app as integration
 from services.platform import app as platform
 from shared.background import BackgroundProcess, Component, serve_background
 from shared.clock import Clock, clock_from_settings
@@ -35,10 +36,16 @@ class Services:
     clock: Clock
     contracts: contracts.ContractsService
     billing: billing.BillingService
+    integration: integration.IntegrationService
 
     @property
     def components(self) -> list[Component]:
-        return [Closing(self.store), *self.contracts.components, *self.billing.components]
+        return [
+            Closing(self.store),
+            *self.contracts.components,
+            *self.billing.components,
+            *self.integration.components,
+        ]
 
 
 def build(settings: Settings) -> Services:
@@ -49,6 +56,7 @@ def build(settings: Settings) -> Services:
         clock,
         contracts.build(settings, store, clock),
         billing.build(settings, store, clock),
+        integration.build(settings, store, clock),
     )
 
 
@@ -62,14 +70,25 @@ def create_app(
         settings=settings,
         store=services.store,
         clock=services.clock,
-        routers=[*platform.routers(), *services.contracts.routers, *services.billing.routers],
+        routers=[
+            *platform.routers(),
+            *services.contracts.routers,
+            *services.billing.routers,
+            *services.integration.routers,
+        ],
         components=services.components,
-        readiness=[*services.contracts.readiness, *services.billing.readiness],
+        readiness=[
+            *services.contracts.readiness,
+            *services.billing.readiness,
+            *services.integration.readiness,
+        ],
         state={
             "contracts": services.contracts.runtime,
             "contracts_service": services.contracts,
             "billing": services.billing.runtime,
             "billing_service": services.billing,
+            "integration": services.integration.runtime,
+            "integration_service": services.integration,
         },
         background=background,
     )
