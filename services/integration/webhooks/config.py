@@ -22,9 +22,27 @@ class WebhookConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> WebhookConfig:
+        """COOP_WEBHOOK_ALLOWED_HOSTS (comma-separated), COOP_WEBHOOK_MAX_ATTEMPTS,
+        COOP_WEBHOOK_BACKOFF_SECONDS (the first wait), COOP_WEBHOOK_POLL_SECONDS."""
         hosts = env.get("COOP_WEBHOOK_ALLOWED_HOSTS", "")
-        attempts = env.get("COOP_WEBHOOK_MAX_ATTEMPTS", "").strip()
+        default = cls()
+        initial = _positive(env, "COOP_WEBHOOK_BACKOFF_SECONDS", default.backoff.initial)
         return cls(
             allowed_hosts=frozenset(h.strip().lower() for h in hosts.split(",") if h.strip()),
-            max_attempts=int(attempts) if attempts.isdigit() and int(attempts) > 0 else 8,
+            max_attempts=int(_positive(env, "COOP_WEBHOOK_MAX_ATTEMPTS", default.max_attempts)),
+            backoff=Backoff(initial=initial, maximum=max(initial, default.backoff.maximum)),
+            poll_interval=_positive(env, "COOP_WEBHOOK_POLL_SECONDS", default.poll_interval),
         )
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number") from None
+    if not 0 < value < 1e9:
+        raise ValueError(f"{name}: {text!r} is not a positive number")
+    return value
