@@ -17,6 +17,7 @@ from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import EventStore
 from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.ops.sealer import ChainSealer
 from shared.settings import Settings
 
 
@@ -25,6 +26,7 @@ class IntegrationService:
     runtime: api.IntegrationRuntime
     routers: list[APIRouter]
     dispatcher: Dispatcher
+    sealer: ChainSealer
     components: list[Component] = field(default_factory=list)
     readiness: list[Readiness] = field(default_factory=list)
 
@@ -45,12 +47,15 @@ def build(
     runtime = api.IntegrationRuntime(
         store, streams or StreamSettings(), Webhooks(store, config, ProgressStore(progress_path))
     )
+    # The hash chain's ledger and its seals (`python -m shared.ops verify` checks them).
+    sealer = ChainSealer(store, Path(settings.data_dir) / "ops" / "chain.sqlite")
     return IntegrationService(
         runtime=runtime,
         routers=list(api.ROUTERS),
         dispatcher=dispatcher,
-        components=[dispatcher],
-        readiness=[dispatcher.status],
+        sealer=sealer,
+        components=[dispatcher, sealer],
+        readiness=[dispatcher.status, sealer.status],
     )
 
 
