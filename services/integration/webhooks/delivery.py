@@ -104,11 +104,15 @@ class Dispatcher:
         only_webhooks = EventFilter(categories=(CATEGORY,))
         while not self._stopping.is_set():
             try:
-                for recorded in self.store.read_all(self._discovered_upto, only_webhooks, 500):
+                head = self.store.head()
+                batch = self.store.read_all(self._discovered_upto, only_webhooks, 500)
+                for recorded in batch:
                     webhook_id = recorded.stream.removeprefix(f"{CATEGORY}-")
                     if webhook_id not in self._workers:
                         self._spawn(webhook_id)
                     self._discovered_upto = recorded.position
+                if len(batch) < 500:  # scanned to the head: never scan that stretch again
+                    self._discovered_upto = max(self._discovered_upto, head)
             except Exception:  # the store went away for a moment: look again later
                 log.exception("webhook discovery failed")
             self._stopping.wait(self.config.poll_interval)
@@ -149,6 +153,7 @@ class Dispatcher:
         narrowed = self._narrowed(webhook)
         if narrowed is None:
             return True
+        head = self.store.head()
         events = self.store.read_all(
             progress.after_position, store_filter(narrowed), self.config.batch
         )
@@ -160,9 +165,10 @@ class Dispatcher:
             progress = self._deliver_one(webhook, recorded, progress)
             if progress.attempts:
                 return False  # it failed: the wait was made; try again (or it is parked)
-        if events and not progress.attempts:
-            last = events[-1].position
-            if last != progress.after_position:  # skipped events out of scope still advance
+        if not progress.attempts:
+            # Up to the head when the read was not full: a filtered scan never repeats.
+            last = events[-1].position if len(events) == self.config.batch else head
+            if last > progress.after_position:
                 progress = replace(progress, after_position=last)
                 self.progress.save(progress)
         return not events
