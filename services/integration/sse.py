@@ -45,6 +45,8 @@ def pages_link(after: Position, narrowed: Narrowed) -> str:
 
 def backlog(store: EventStore, narrowed: Narrowed, after: Position, cap: int) -> int:
     """This caller's events after `after`, counted up to `cap + 1`."""
+    if narrowed.scope.is_empty:
+        return 0  # an empty scope's filter would read as "no restriction"
     return len(store.read_all(after=after, filter=store_filter(narrowed), limit=cap + 1))
 
 

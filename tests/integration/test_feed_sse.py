@@ -173,3 +173,18 @@ def test_a_stream_filter_wider_than_the_scope_is_refused(
         "/v1/events/stream", headers={"Authorization": f"Bearer {key}", "Last-Event-ID": "x1"}
     )
     assert crafted.status_code == 400
+
+
+def test_a_partner_without_a_grant_gets_checkpoints_only(server: Served) -> None:
+    client, store = server
+    issued = client.post("/v1/api-keys", json={"role": "partner", "scopes": ["events:read"]})
+    key = issued.json()["key"]
+    last = append(store, "zeta-1", "ZetaHappened", 450)
+    headers = {"Authorization": f"Bearer {key}"}
+    kinds: set[str] = set()
+    with client.stream("GET", "/v1/events/stream", headers=headers) as response:
+        for frame in frames(response):
+            kinds.add(frame.event)
+            if frame.event == "checkpoint" and int(frame.id or 0) >= last:
+                break
+    assert kinds <= {"checkpoint", "message"}
