@@ -64,3 +64,8 @@ down:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage fuzz-report
+
+# The operations tool (shared/ops): make ops ARGS="verify --data-dir ./data"
+.PHONY: ops
+ops: setup
+	$(BIN)/python -m shared.ops $(ARGS)

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from services.billing import app as billing
 from services.contracts import app as contracts
 from services.governance import app as governance
 from services.guarantee_fund import app as guarantee_fund
+from services.integration import app as integration
 from services.payroll import app as payroll
 from services.platform import app as platform
 from shared.background import BackgroundProcess, Component, serve_background
@@ -28,44 +31,53 @@ from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import EventStore
 from shared.http.observability import configure_logging
-from shared.http.service import Closing, create_service_app
+from shared.http.service import Closing, Readiness, create_service_app
 from shared.settings import Settings
+
+
+class Mounted(Protocol):
+    """What each service's `build(settings, store, clock)` hands the embedded app."""
+
+    @property
+    def runtime(self) -> object: ...
+
+    @property
+    def routers(self) -> Sequence[APIRouter]: ...
+
+    @property
+    def components(self) -> Sequence[Component]: ...
+
+    @property
+    def readiness(self) -> Sequence[Readiness]: ...
+
+
+# Each service by the name its runtime has on `app.state` (and `<name>_service` for itself).
+BUILDERS: dict[str, Callable[[Settings, EventStore, Clock], Mounted]] = {
+    "contracts": contracts.build,
+    "billing": billing.build,
+    "guarantee_fund": guarantee_fund.build,
+    "payroll": payroll.build,
+    "governance": governance.build,
+    "integration": integration.build,
+}
 
 
 @dataclass
 class Services:
     store: EventStore
     clock: Clock
-    contracts: contracts.ContractsService
-    billing: billing.BillingService
-    guarantee_fund: guarantee_fund.FundService
-    payroll: payroll.PayrollService
-    governance: governance.GovernanceService
+    mounted: dict[str, Mounted]
 
     @property
     def components(self) -> list[Component]:
-        return [
-            Closing(self.store),
-            *self.contracts.components,
-            *self.billing.components,
-            *self.guarantee_fund.components,
-            *self.payroll.components,
-            *self.governance.components,
-        ]
+        return [Closing(self.store), *(c for s in self.mounted.values() for c in s.components)]
 
 
 def build(settings: Settings) -> Services:
     store = open_store(settings.event_store)
     clock = clock_from_settings(settings, store)
-    return Services(
-        store,
-        clock,
-        contracts.build(settings, store, clock),
-        billing.build(settings, store, clock),
-        guarantee_fund.build(settings, store, clock),
-        payroll.build(settings, store, clock),
-        governance.build(settings, store, clock),
-    )
+    mounted = {name: make(settings, store, clock) for name, make in BUILDERS.items()}
+    return Services(store, clock, mounted)
 
 
 def create_app(
@@ -73,42 +85,24 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings.from_env()
     services = build(settings)
+    mounted = services.mounted
     app = create_service_app(
         title="Cooperative back office",
         settings=settings,
         store=services.store,
         clock=services.clock,
-        routers=[
-            *platform.routers(),
-            *services.contracts.routers,
-            *services.billing.routers,
-            *services.guarantee_fund.routers,
-            *services.payroll.routers,
-            *services.governance.routers,
-        ],
+        routers=[*platform.routers(), *(r for s in mounted.values() for r in s.routers)],
         components=services.components,
-        readiness=[
-            *services.contracts.readiness,
-            *services.billing.readiness,
-            *services.guarantee_fund.readiness,
-            *services.payroll.readiness,
-            *services.governance.readiness,
-        ],
+        readiness=[check for s in mounted.values() for check in s.readiness],
         state={
-            "contracts": services.contracts.runtime,
-            "contracts_service": services.contracts,
-            "billing": services.billing.runtime,
-            "billing_service": services.billing,
-            "guarantee_fund": services.guarantee_fund.runtime,
-            "guarantee_fund_service": services.guarantee_fund,
-            "payroll": services.payroll.runtime,
-            "payroll_service": services.payroll,
-            "governance": services.governance.runtime,
-            "governance_service": services.governance,
+            **{name: service.runtime for name, service in mounted.items()},
+            **{f"{name}_service": service for name, service in mounted.items()},
         },
         background=background,
     )
-    app.state.metrics.registry.register(services.guarantee_fund.alerts)
+    fund = mounted["guarantee_fund"]
+    if isinstance(fund, guarantee_fund.FundService):
+        app.state.metrics.registry.register(fund.alerts)
     return app
 
 

@@ -50,6 +50,10 @@ ROUTES = {
     "/v1/board": "governance",
     "/v1/api-keys": "platform",
     "/v1/ops": "platform",
+    "/v1/events": "integration",
+    "/v1/events/stream": "integration",  # its own location: unbuffered
+    "/v1/streams": "integration",
+    "/v1/webhooks": "integration",
 }
 FIRST_MULTI_APPEND_RELEASE = (25, 1)
 # 25.1.1 fixed multi-stream append data bugs, 25.1.3 a cluster-join bug (issue 15).
@@ -529,3 +533,10 @@ def test_every_deployed_service_gets_traffic() -> None:
 
 def test_gateway_starts_without_waiting_for_the_services() -> None:
     assert not services()["gateway"].get("depends_on")
+
+
+def test_the_event_stream_is_not_buffered_by_the_gateway() -> None:
+    """SSE frames must reach a partner as they are sent, not when nginx's buffer fills."""
+    text = GATEWAY.read_text()
+    stream = next(line for line in text.splitlines() if "location /v1/events/stream" in line)
+    assert "proxy_buffering off" in stream and "proxy_read_timeout" in stream

@@ -1,0 +1,1 @@
+"""The integration service's pure rules: what a caller may read, webhooks' lifecycle."""

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions as events, ordered signed deliveries, parking and replay."""
