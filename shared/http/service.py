@@ -359,9 +359,10 @@ IdempotencyKeyHeader = Annotated[
 async def _context(
     request: Request,
     principal: PrincipalDep,
-    clock: ClockDep,
     idempotency_key: IdempotencyKeyHeader = None,  # read by request_context; here for the docs
 ) -> Context:
+    # The clock straight from the app: a dependency of its own costs every write a resolution.
+    clock: Clock = request.app.state.clock
     return await request_context(request, principal.actor, principal.key_id, clock)
 
 
