@@ -282,8 +282,20 @@ def test_a_member_sees_the_documents_of_its_own_invoices_only(api: Api) -> None:
     assert_problem(api.request("GET", "/v1/credit-notes/nonsense/ubl"), 404, "invoice-not-found")
 
 
+def _delivery_settled(api: Api, invoice_id: str) -> None:
+    """The background's delivery appends to the invoice stream (so moves its ETag): let it end."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        delivery = api.get(f"/v1/invoices/{invoice_id}")["delivery"]
+        if delivery is not None and delivery["status"] != "pending":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the delivery of {invoice_id} did not end")
+
+
 def test_the_etag_is_the_stream_version_and_answers_not_modified(api: Api) -> None:
     invoice, _ = issued_invoice(api)
+    _delivery_settled(api, invoice["invoice_id"])
     path = f"/v1/invoices/{invoice['invoice_id']}/pdf"
     first = api.request("GET", path)
     etag = first.headers["etag"]
