@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from services.billing import app as billing
 from services.contracts import app as contracts
@@ -30,26 +29,10 @@ from shared.background import BackgroundProcess, Component, serve_background
 from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import EventStore
+from shared.http.mounting import Mounted
 from shared.http.observability import configure_logging
-from shared.http.service import Closing, Readiness, create_service_app
+from shared.http.service import Closing, create_service_app
 from shared.settings import Settings
-
-
-class Mounted(Protocol):
-    """What each service's `build(settings, store, clock)` hands the embedded app."""
-
-    @property
-    def runtime(self) -> object: ...
-
-    @property
-    def routers(self) -> Sequence[APIRouter]: ...
-
-    @property
-    def components(self) -> Sequence[Component]: ...
-
-    @property
-    def readiness(self) -> Sequence[Readiness]: ...
-
 
 # Each service by the name its runtime has on `app.state` (and `<name>_service` for itself).
 BUILDERS: dict[str, Callable[[Settings, EventStore, Clock], Mounted]] = {

@@ -15,11 +15,11 @@ from services.billing.projections import BillingViews, overdue_invoice_ids
 from services.billing.publishing import Publisher
 from services.billing.reactions import InvoicingPolicy
 from services.billing.transmission import OutboxAccessPoint, OutboxMailer
-from shared.clock import Clock, clock_from_settings
-from shared.eventstore.factory import open_store
+from shared.clock import Clock
 from shared.eventstore.port import EventStore
 from shared.eventstore.projections import ProjectionRunner
-from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.http.mounting import standalone_app
+from shared.http.service import Component, Readiness
 from shared.settings import Settings
 
 
@@ -66,17 +66,4 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> BillingService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    store = open_store(settings.event_store)
-    clock = clock_from_settings(settings, store)
-    service = build(settings, store, clock)
-    return create_service_app(
-        title="Billing",
-        settings=settings,
-        store=store,
-        clock=clock,
-        routers=service.routers,
-        components=[Closing(store), *service.components],
-        readiness=service.readiness,
-        state={"billing": service.runtime, "billing_service": service},
-    )
+    return standalone_app("Billing", "billing", build, settings)[0]

@@ -17,11 +17,11 @@ from services.contracts.projections import (
     share_years,
 )
 from services.contracts.reactions import DimonaRelay, QuoteExpirySweep
-from shared.clock import Clock, clock_from_settings
-from shared.eventstore.factory import open_store
+from shared.clock import Clock
 from shared.eventstore.port import EventStore
 from shared.eventstore.projections import ProjectionRunner
-from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.http.mounting import standalone_app
+from shared.http.service import Closing, Component, Readiness
 from shared.settings import Settings
 
 # A share bought a moment ago must count: wait this long for the shares view to catch up.
@@ -72,17 +72,4 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> ContractsServi
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    store = open_store(settings.event_store)
-    clock = clock_from_settings(settings, store)
-    service = build(settings, store, clock)
-    return create_service_app(
-        title="Contracts",
-        settings=settings,
-        store=store,
-        clock=clock,
-        routers=service.routers,
-        components=[Closing(store), *service.components],
-        readiness=service.readiness,
-        state={"contracts": service.runtime, "contracts_service": service},
-    )
+    return standalone_app("Contracts", "contracts", build, settings)[0]

@@ -13,11 +13,11 @@ from services.governance.ballot_box import BallotBox
 from services.governance.handlers import ShareHandlers
 from services.governance.projections import ShareViews
 from services.governance.reactions import SharePaymentPolicy
-from shared.clock import Clock, clock_from_settings
-from shared.eventstore.factory import open_store
+from shared.clock import Clock
 from shared.eventstore.port import EventStore
 from shared.eventstore.projections import ProjectionRunner
-from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.http.mounting import standalone_app
+from shared.http.service import Component, Readiness
 from shared.settings import Settings
 
 
@@ -48,17 +48,4 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> GovernanceServ
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    store = open_store(settings.event_store)
-    clock = clock_from_settings(settings, store)
-    service = build(settings, store, clock)
-    return create_service_app(
-        title="Governance",
-        settings=settings,
-        store=store,
-        clock=clock,
-        routers=service.routers,
-        components=[Closing(store), *service.components],
-        readiness=service.readiness,
-        state={"governance": service.runtime, "governance_service": service},
-    )
+    return standalone_app("Governance", "governance", build, settings)[0]

@@ -22,11 +22,11 @@ from services.guarantee_fund.handlers import FundHandlers
 from services.guarantee_fund.projections import FundViews
 from services.guarantee_fund.reactions import SettlementPolicy
 from services.guarantee_fund.runs import PaymentRuns, PaymentRunScheduler
-from shared.clock import Clock, clock_from_settings
-from shared.eventstore.factory import open_store
+from shared.clock import Clock
 from shared.eventstore.port import EventStore
 from shared.eventstore.projections import ProjectionRunner
-from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.http.mounting import standalone_app
+from shared.http.service import Component, Readiness
 from shared.parameters_fund import fund_parameters_on
 from shared.settings import Settings, SettingsError
 
@@ -115,19 +115,6 @@ def build(
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    store = open_store(settings.event_store)
-    clock = clock_from_settings(settings, store)
-    service = build(settings, store, clock)
-    app = create_service_app(
-        title="Guarantee fund",
-        settings=settings,
-        store=store,
-        clock=clock,
-        routers=service.routers,
-        components=[Closing(store), *service.components],
-        readiness=service.readiness,
-        state={"guarantee_fund": service.runtime, "guarantee_fund_service": service},
-    )
+    app, service = standalone_app("Guarantee fund", "guarantee_fund", build, settings)
     app.state.metrics.registry.register(service.alerts)
     return app

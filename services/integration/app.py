@@ -13,10 +13,10 @@ from services.integration.webhooks.config import WebhookConfig
 from services.integration.webhooks.delivery import Dispatcher
 from services.integration.webhooks.progress import ProgressStore
 from services.integration.webhooks.service import Webhooks
-from shared.clock import Clock, clock_from_settings
-from shared.eventstore.factory import open_store
+from shared.clock import Clock
 from shared.eventstore.port import EventStore
-from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.http.mounting import standalone_app
+from shared.http.service import Component, Readiness
 from shared.ops.sealer import ChainSealer
 from shared.settings import Settings
 
@@ -60,17 +60,4 @@ def build(
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    store = open_store(settings.event_store)
-    clock = clock_from_settings(settings, store)
-    service = build(settings, store, clock)
-    return create_service_app(
-        title="Integration",
-        settings=settings,
-        store=store,
-        clock=clock,
-        routers=service.routers,
-        components=[Closing(store), *service.components],
-        readiness=service.readiness,
-        state={"integration": service.runtime, "integration_service": service},
-    )
+    return standalone_app("Integration", "integration", build, settings)[0]

@@ -11,11 +11,11 @@ from services.payroll import api
 from services.payroll.handlers import PayrollHandlers
 from services.payroll.projections import PayrollViews
 from services.payroll.reactions import SchedulingPolicy
-from shared.clock import Clock, clock_from_settings
-from shared.eventstore.factory import open_store
+from shared.clock import Clock
 from shared.eventstore.port import EventStore
 from shared.eventstore.projections import ProjectionRunner
-from shared.http.service import Closing, Component, Readiness, create_service_app
+from shared.http.mounting import standalone_app
+from shared.http.service import Component, Readiness
 from shared.settings import Settings
 
 
@@ -44,17 +44,4 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> PayrollService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    store = open_store(settings.event_store)
-    clock = clock_from_settings(settings, store)
-    service = build(settings, store, clock)
-    return create_service_app(
-        title="Payroll",
-        settings=settings,
-        store=store,
-        clock=clock,
-        routers=service.routers,
-        components=[Closing(store), *service.components],
-        readiness=service.readiness,
-        state={"payroll": service.runtime, "payroll_service": service},
-    )
+    return standalone_app("Payroll", "payroll", build, settings)[0]
