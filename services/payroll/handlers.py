@@ -37,6 +37,7 @@ from shared.events.contracts import (
     PrestationCancelled,
     QuoteAccepted,
     SalaryEstimate,
+    WorkDay,
 )
 from shared.events.guarantee_fund import SalaryPaid
 from shared.eventstore.codec import decode
@@ -74,13 +75,16 @@ class PayrollHandlers:
                 member = member.model_copy(update=changes)
         return member
 
-    def estimate(self, prestation_id: str) -> SalaryEstimate | None:
-        """The contract's latest estimate: at drawing up, or after the last amendment."""
-        found: SalaryEstimate | None = None
+    def contract(
+        self, prestation_id: str
+    ) -> tuple[SalaryEstimate | None, tuple[WorkDay, ...] | None]:
+        """The contract's latest estimate and days (their hours are the paid ones): at drawing
+        up, or after the last amendment."""
+        found: EmploymentContractDrawnUp | EmploymentContractAmended | None = None
         for event in self._events(prestation_stream(prestation_id)):
             if isinstance(event, EmploymentContractDrawnUp | EmploymentContractAmended):
-                found = event.salary_estimate
-        return found
+                found = event
+        return (None, None) if found is None else (found.salary_estimate, found.days)
 
     def _events(self, stream: str) -> list[DomainEvent]:
         return [decode(recorded).event for recorded in self.store.read_stream(stream)]
@@ -100,12 +104,14 @@ class PayrollHandlers:
 
     def schedule_for_quote(self, accepted: QuoteAccepted, context: Context) -> Handled[SalaryState]:
         salary_id = salary_id_for(accepted.prestation_id)
+        estimate, contract_days = self.contract(accepted.prestation_id)
         command = ScheduleSalary(
             salary_id=salary_id,
             accepted=accepted,
             rules=self.rules(accepted.first_day, accepted.last_day),
-            estimate=self.estimate(accepted.prestation_id),
+            estimate=estimate,
             today=self.clock.today(),
+            contract_days=contract_days,
         )
         return handle(self.store, salary_stream(salary_id), salary_decider, command, context)
 
@@ -115,12 +121,14 @@ class PayrollHandlers:
         """None when the prestation has no salary (amended before its quote was accepted: the
         acceptance carries the amended days)."""
         salary_id = salary_id_for(amended.prestation_id)
+        estimate, contract_days = self.contract(amended.prestation_id)
         command = RescheduleSalary(
             amended=amended,
             rules=self.rules(amended.first_day, amended.last_day),
-            estimate=self.estimate(amended.prestation_id),
+            estimate=estimate,
             paid_on=self._paid_on(salary_id),
             today=self.clock.today(),
+            contract_days=contract_days,
         )
         try:
             return handle(self.store, salary_stream(salary_id), salary_decider, command, context)

@@ -246,3 +246,13 @@ def test_the_payslip_names_the_member_as_corrected(api: Api) -> None:
     html = api.request("GET", f"{path}/payslip").text
     assert "JANSSENS A." in html and "PEETERS" not in html
     assert "payée grâce au paiement du client" in html
+
+
+def test_a_contract_of_less_than_a_day_pays_the_contracts_hours(api: Api) -> None:
+    # DOMAIN.md §2: one day at €150 on 10 March 2026 (daily minimum 99.42, hourly 13.0816):
+    # gross 95.89 < 99.42, a contract of 95.89 / 13.0816 = 7.33 h, not the 8 h encoded.
+    salary, _ = accepted_salary(
+        api, amount_excl_vat_cents=15_000, days=[{"date": "2026-03-10", "hours": 8}]
+    )
+    assert salary["gross_cents"] == 9589
+    assert [(d["date"], d["hours"]) for d in salary["days"]] == [("2026-03-10", "7.33")]

@@ -73,6 +73,9 @@ class ScheduleSalary:
     rules: Rules
     estimate: SalaryEstimate | None
     today: dt.date
+    # The employment contract's days: its hours are the paid ones (a contract of less than a
+    # day pays gross ÷ hourly minimum hours, not the hours encoded). None: the encoded days.
+    contract_days: tuple[WorkDay, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class RescheduleSalary:
     estimate: SalaryEstimate | None
     paid_on: dt.date | None
     today: dt.date
+    contract_days: tuple[WorkDay, ...] | None = None  # as in ScheduleSalary
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ def _schedule(command: ScheduleSalary, state: SalaryState) -> list[DomainEvent]:
         accepted.amount_excl_vat_cents,
         accepted.expenses_cents,
         accepted.withholding_rate,
-        accepted.days,
+        command.contract_days or accepted.days,
         command.rules,
         command.estimate,
     )
@@ -208,7 +212,7 @@ def _reschedule(command: RescheduleSalary, state: SalaryState) -> list[DomainEve
         current.amount_excl_vat_cents,
         current.expenses_cents,
         current.withholding_rate,
-        command.amended.days,
+        command.contract_days or command.amended.days,
         command.rules,
         command.estimate,
     )
