@@ -11,7 +11,6 @@ date is the document's own.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Sequence
 
 from fpdf import FPDF
@@ -41,10 +40,8 @@ from services.billing.documents_text import (
     total_rows,
     vat_rows,
 )
+from shared.pdf_text import PDF_ENCODING, pdf_text
 
-_ENCODING = "windows-1252"
-# Letters with no decomposition to a cp1252 base letter (Polish, Croatian, Turkish names).
-_FOLDED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "\u0131": "i", "Ħ": "H", "ħ": "h"})
 # fpdf2 replaces this alias by the page count; unlike "{nb}", no client will type it.
 _PAGE_COUNT = "\u00a4pages\u00a4"
 _FONT = "helvetica"
@@ -54,35 +51,12 @@ _BOLD = FontFace(emphasis="BOLD")
 _DAY_COLUMNS = 3  # day/hours pairs side by side: a year of days fits on three pages
 
 
-def pdf_text(text: str) -> str:
-    """`text` as Helvetica can print it: cp1252 as is, other letters without their accents,
-    anything else "?"."""
-    out: list[str] = []
-    for char in unicodedata.normalize("NFC", text).translate(_FOLDED):
-        if _encodable(char):
-            out.append(char)
-            continue
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        out.append(base if base and all(_encodable(c) for c in base) else "?")
-    return "".join(out)
-
-
-def _encodable(char: str) -> bool:
-    try:
-        char.encode(_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 class _Pdf(FPDF):
     """A4 with the seller's legal identity and "Page n/N" at the foot of every page."""
 
     def __init__(self, footer: str, page_word: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.core_fonts_encoding = _ENCODING
+        self.core_fonts_encoding = PDF_ENCODING
         self._footer_text = pdf_text(footer)
         self._page_word = pdf_text(page_word)
         self.alias_nb_pages(_PAGE_COUNT)

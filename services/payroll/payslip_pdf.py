@@ -9,47 +9,21 @@ Imported on first use only: fpdf2 and its font tools are slow to import.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from services.payroll.payslip import Payslip, employer_lines, footer, sections
+from shared.pdf_text import PDF_ENCODING, pdf_text
 
-_ENCODING = "windows-1252"
 _FONT = "helvetica"
-# Letters with no decomposition to a cp1252 base letter (Polish, Croatian, Turkish names).
-_FOLDED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "\u0131": "i", "Ħ": "H", "ħ": "h"})
 _BOLD = FontFace(emphasis="BOLD")
-
-
-def pdf_text(text: str) -> str:
-    """`text` as Helvetica can print it: cp1252 as is, other letters without their accents,
-    anything else "?"."""
-    out: list[str] = []
-    for char in unicodedata.normalize("NFC", text).translate(_FOLDED):
-        if _encodable(char):
-            out.append(char)
-            continue
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        out.append(base if base and all(_encodable(c) for c in base) else "?")
-    return "".join(out)
-
-
-def _encodable(char: str) -> bool:
-    try:
-        char.encode(_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class _Pdf(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.core_fonts_encoding = _ENCODING
+        self.core_fonts_encoding = PDF_ENCODING
         self._footer_text = pdf_text(footer_text)
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(auto=True, margin=22)
