@@ -12,7 +12,6 @@ Peppol rules (or that cannot be checked) is not sent: the delivery is failed wit
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from services.billing.rendering import credit_note_document, invoice_document
 from services.billing.transmission import BELGIAN_SCHEME, Outgoing, Transmission
 from shared.events.base import Context, Envelope
 from shared.events.billing import BuyerSnapshot, CreditNoteIssued, DeliveryChannel, InvoiceIssued
-from shared.eventstore.reactions import ReactionRunner
+from shared.eventstore.relays import OutboxRelay
 
 log = logging.getLogger(__name__)
 ACTOR = "system:billing-delivery"
@@ -43,7 +42,7 @@ def route(buyer: BuyerSnapshot) -> tuple[DeliveryChannel, str]:
     return "email", buyer.email or ""
 
 
-class DeliveryRelay:
+class DeliveryRelay(OutboxRelay):
     """InvoiceIssued / CreditNoteIssued → a transmission (a reaction); the transmissions'
     answers → InvoiceDelivered / InvoiceDeliveryFailed (a poll)."""
 
@@ -59,13 +58,10 @@ class DeliveryRelay:
         self.handlers = handlers
         self.publisher = publisher
         self.transmissions = dict(transmissions)
-        self.poll_interval = poll_interval
-        self.reaction = ReactionRunner(
+        super().__init__(
             handlers.store, "billing-delivery", ("InvoiceIssued", "CreditNoteIssued"),
-            self.react, checkpoint_db,
+            checkpoint_db, poll_interval=poll_interval,
         )  # fmt: skip
-        self._stopping = threading.Event()
-        self._poller = threading.Thread(target=self._poll, name="billing-delivery", daemon=True)
 
     def react(self, envelope: Envelope) -> None:
         context = Context.new(ACTOR, self.handlers.clock.now()).caused_by(envelope)
@@ -138,29 +134,8 @@ class DeliveryRelay:
             transmission.acknowledge([answer.delivery_id for answer in answers])
         return recorded
 
-    def _poll(self) -> None:
-        while not self._stopping.wait(self.poll_interval):
-            try:
-                self.record_answers()
-            except Exception:
-                log.exception("recording delivery answers failed; retrying")
-
-    def start(self) -> None:
-        self.reaction.start()
-        self._poller.start()
-
-    def follow(self) -> None:
-        """The background process sends: this one only reports how far it got."""
-        self.reaction.follow()
-
     def stop(self) -> None:
-        self._stopping.set()
-        if self._poller.ident is not None:
-            self._poller.join(timeout=10)
-        self.reaction.stop()
+        super().stop()
         # The outboxes close after the reaction and the poller that use them have stopped.
         for transmission in self.transmissions.values():
             transmission.close()
-
-    def status(self) -> dict[str, object]:
-        return self.reaction.status()

@@ -30,7 +30,8 @@ from shared.decider import DomainError
 from shared.events.base import Context, Envelope
 from shared.events.contracts import DimonaDeclared
 from shared.eventstore.projections import ProjectionRunner
-from shared.eventstore.reactions import ReactionRunner, RetryLater
+from shared.eventstore.reactions import RetryLater
+from shared.eventstore.relays import OutboxRelay
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class DeclarationNotReady(RetryLater):
     """An UPDATE or CANCEL whose IN has no ONSS period id yet: retried later."""
 
 
-class DimonaRelay:
+class DimonaRelay(OutboxRelay):
     """DimonaDeclared → gateway (a reaction); gateway answers → RecordDimonaAnswer (a poll)."""
 
     def __init__(
@@ -55,15 +56,12 @@ class DimonaRelay:
     ) -> None:
         self.handlers = handlers
         self.gateway = gateway
-        self.poll_interval = poll_interval
-        self.reaction = ReactionRunner(
-            handlers.store, "contracts-dimona-submit", ("DimonaDeclared",), self.submit,
-            checkpoint_db,
+        super().__init__(
+            handlers.store, "contracts-dimona-submit", ("DimonaDeclared",), checkpoint_db,
+            poll_interval=poll_interval,
         )  # fmt: skip
-        self._stopping = threading.Event()
-        self._poller = threading.Thread(target=self._poll, name="dimona-answers", daemon=True)
 
-    def submit(self, envelope: Envelope) -> None:
+    def react(self, envelope: Envelope) -> None:
         declared = envelope.event
         if not isinstance(declared, DimonaDeclared):
             return  # the subscription's filter lets nothing else through
@@ -101,30 +99,6 @@ class DimonaRelay:
                 recorded += 1
             self.gateway.acknowledge([command.declaration_id for command in batch])
         return recorded
-
-    def _poll(self) -> None:
-        while not self._stopping.wait(self.poll_interval):
-            try:
-                self.record_answers()
-            except Exception:
-                log.exception("recording DIMONA answers failed; retrying")
-
-    def start(self) -> None:
-        self.reaction.start()
-        self._poller.start()
-
-    def follow(self) -> None:
-        """The background process relays: this one only reports how far it got."""
-        self.reaction.follow()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._poller.ident is not None:
-            self._poller.join(timeout=10)
-        self.reaction.stop()
-
-    def status(self) -> dict[str, object]:
-        return self.reaction.status()
 
 
 def _batches(answers: list[DimonaAnswer]) -> list[list[RecordDimonaAnswer]]:
