@@ -18,12 +18,13 @@ per accepted quote, whatever happens to the reaction that issues it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.base import DomainEvent, event
-from shared.events.contracts import PercentText, WorkDay
+from shared.events.contracts import ClientText, PercentText, WorkDay
+from shared.events.personal import OF_INVOICE, OF_PAYER, OF_STATEMENT
 
 VatCategoryCode = Literal["S", "E", "AE", "O"]
 BuyerKind = Literal["business", "private"]
@@ -41,14 +42,14 @@ class BuyerSnapshot(_Part):
     """The client as it stood when the invoice was issued (the invoice never changes after)."""
 
     client_id: str
-    name: str
-    street: str | None
-    postal_code: str | None
-    city: str | None
+    name: ClientText
+    street: ClientText | None
+    postal_code: ClientText | None
+    city: ClientText | None
     country: str
     vat_number: str | None
     enterprise_number: str | None  # Belgian clients: the 10 digits of the VAT number
-    email: str | None
+    email: ClientText | None
     kind: BuyerKind
 
 
@@ -230,7 +231,8 @@ class InvoiceDeliveryRequested(DomainEvent):
     invoice_id: str
     delivery_id: str
     channel: DeliveryChannel
-    recipient: str  # a Peppol participant id (0208:…) or an e-mail address
+    # A Peppol participant id (0208:…) or an e-mail address.
+    recipient: Annotated[str, OF_INVOICE]
     requested_on: dt.date
 
 
@@ -261,8 +263,8 @@ class UnmatchedPaymentReceived(DomainEvent):
     received_on: dt.date
     structured_reference: str | None
     communication: str | None
-    counterparty_name: str | None
-    counterparty_account: str | None
+    counterparty_name: Annotated[str, OF_PAYER] | None
+    counterparty_account: Annotated[str, OF_PAYER] | None
     source: Literal["api", "bank-statement"]
 
 
@@ -293,8 +295,8 @@ class StatementMovement(_Part):
     entry_date: dt.date
     structured_reference: str | None
     communication: str | None
-    counterparty_name: str | None
-    counterparty_account: str | None
+    counterparty_name: Annotated[str, OF_STATEMENT] | None
+    counterparty_account: Annotated[str, OF_STATEMENT] | None
     payment_id: str | None
     matched_invoice_id: str | None
 

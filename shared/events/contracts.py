@@ -21,12 +21,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.base import DomainEvent, event
+from shared.events.personal import OF_CLIENT, OF_MEMBER
 
 Hours = Annotated[Decimal, Field(ge=0, le=24, max_digits=4, decimal_places=2)]
 PercentText = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,4})?$")]
 Gender = Literal["F", "M", "X"]
 Actor = Literal["client", "ops"]
 DimonaKind = Literal["IN", "UPDATE", "CANCEL"]
+MemberText = Annotated[str, OF_MEMBER]
+ClientText = Annotated[str, OF_CLIENT]
 
 
 class _Part(BaseModel):
@@ -73,14 +76,14 @@ class MemberRegistered(DomainEvent):
     """Stream member-<member_id>. Identifiers are stored compact and validated."""
 
     member_id: str
-    first_name: str
-    last_name: str
-    email: str
-    niss: str
-    iban: str
+    first_name: MemberText
+    last_name: MemberText
+    email: MemberText
+    niss: MemberText
+    iban: MemberText
     bic: str | None
     gender: Gender
-    address: str | None
+    address: MemberText | None
     registered_on: dt.date
 
 
@@ -89,14 +92,14 @@ class MemberDetailsCorrected(DomainEvent):
     """Stream member-<member_id>. Only the corrected fields are set; None means unchanged."""
 
     member_id: str
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    niss: str | None = None
-    iban: str | None = None
+    first_name: MemberText | None = None
+    last_name: MemberText | None = None
+    email: MemberText | None = None
+    niss: MemberText | None = None
+    iban: MemberText | None = None
     bic: str | None = None
     gender: Gender | None = None
-    address: str | None = None
+    address: MemberText | None = None
     corrected_on: dt.date
 
 
@@ -132,11 +135,11 @@ class ClientRegistered(DomainEvent):
     """Stream client-<client_id>. `vat_number` is normalised ("BE0123456749")."""
 
     client_id: str
-    name: str
-    email: str
+    name: ClientText
+    email: ClientText
     country: str
     vat_number: str | None
-    address: str | None
+    address: ClientText | None
     registered_on: dt.date
     # The member whose client it is (a member registered it, or staff did for that member);
     # None for a client of the cooperative's own register, which only staff use.
@@ -157,11 +160,11 @@ class ClientDetailsCorrected(DomainEvent):
     """Stream client-<client_id>. Only the corrected fields are set; None means unchanged."""
 
     client_id: str
-    name: str | None = None
-    email: str | None = None
+    name: ClientText | None = None
+    email: ClientText | None = None
     country: str | None = None
     vat_number: str | None = None
-    address: str | None = None
+    address: ClientText | None = None
     corrected_on: dt.date
 
 
@@ -222,7 +225,7 @@ class EmploymentContractDrawnUp(DomainEvent):
     contract_id: str
     prestation_id: str
     member_id: str
-    niss: str
+    niss: MemberText
     description: str
     days: tuple[WorkDay, ...]
     less_than_a_day: bool
@@ -249,8 +252,9 @@ class DimonaDeclared(DomainEvent):
     kind: DimonaKind
     refers_to_declaration_id: str | None
     hours_per_day: Decimal | None
-    payload: dict[str, Any]
+    payload: Annotated[dict[str, Any], OF_MEMBER]  # the worker's NISS is in it
     declared_on: dt.date
+    member_id: str | None = None  # whose NISS the payload carries
 
 
 @event

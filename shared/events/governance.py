@@ -17,11 +17,12 @@ Money is integer cents; dates are ISO dates; ids are strings.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.base import DomainEvent, event
+from shared.events.personal import OF_MEMBER
 
 Category = Literal["A", "B"]
 HolderKind = Literal["person", "legal"]
@@ -62,8 +63,8 @@ class ShareholderAdmitted(DomainEvent):
 
     member_id: str
     kind: HolderKind
-    name: str
-    domicile: str
+    name: Annotated[str, OF_MEMBER]
+    domicile: Annotated[str, OF_MEMBER]
     enterprise_number: str | None
     admitted_on: dt.date
 

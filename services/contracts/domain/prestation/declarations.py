@@ -18,6 +18,7 @@ def dimona_in(
     declaration_id: str,
     prestation_id: str,
     contract_id: str,
+    member_id: str,
     cooperative: Cooperative,
     niss: str,
     terms: Terms,
@@ -39,6 +40,7 @@ def dimona_in(
             _planned_hours(terms),
         ),
         declared_on=today,
+        member_id=member_id,
     )
 
 
@@ -62,6 +64,7 @@ def dimona_change(
             declaration_id,
             prestation.prestation_id,
             prestation.contract_id,
+            prestation.member_id,
             cooperative,
             prestation.niss,
             terms,
@@ -78,6 +81,7 @@ def dimona_change(
             current.period_id, terms.days[0].date, terms.days[-1].date, _planned_hours(terms)
         ),
         declared_on=today,
+        member_id=prestation.member_id,
     )
 
 
@@ -96,5 +100,6 @@ def dimona_cancel(prestation: Prestation, declaration_id: str, today: dt.date) -
             hours_per_day=None,
             payload=dimona.dimona_cancel(current.period_id),
             declared_on=today,
+            member_id=prestation.member_id,
         )
     ]
