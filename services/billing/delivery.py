@@ -99,8 +99,9 @@ class DeliveryRelay(OutboxRelay):
             self._on(invoice_id, failed, context)
             return
         outgoing = Outgoing(
-            delivery_id, invoice_id, document.number, recipient, rendered.body, rendered.filename
-        )
+            delivery_id, invoice_id, document.number, recipient, rendered.body, rendered.filename,
+            subject=f"client/{invoice.issued.buyer.client_id}",
+        )  # fmt: skip
         self.transmissions[channel].send(outgoing)
 
     @staticmethod

@@ -6,10 +6,15 @@ records what it was handed in an outbox table keyed by the delivery id (sending 
 delivery twice records it once), then answers it later the way its real counterpart would on
 the checks it can make itself: a participant id that is a valid Belgian enterprise number and a
 UBL addressed to it, an address that can receive mail and a body that is a PDF.
+
+A document names its buyer: the outbox keeps it and its recipient sealed with the buyer's key
+(`shared.personal`) and opens them only to answer as the receiver, so erasing the buyer erases
+the copies kept here too.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import sqlite3
 import threading
@@ -25,6 +30,7 @@ from stdnum.be import vat as belgian_vat
 
 from shared.clock import Clock
 from shared.events.billing import DeliveryChannel
+from shared.personal import current_vault, reveal_text
 
 BELGIAN_SCHEME = "0208"
 _CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -42,6 +48,20 @@ class Outgoing:
     recipient: str  # a Peppol participant id or an e-mail address
     body: bytes  # the UBL (Peppol) or the PDF (e-mail)
     filename: str
+    subject: str = ""  # whose data the document holds ("client/<id>"), its sealing key
+
+
+def _sealed(subject: str, text: str) -> str:
+    return current_vault().seal(subject, text) if subject else text
+
+
+def _opened_body(stored: str | bytes) -> bytes:
+    if isinstance(stored, bytes):
+        return stored
+    try:
+        return base64.b64decode(reveal_text(stored), validate=True)
+    except ValueError:  # erased: nothing of the document is left
+        return b""
 
 
 @dataclass(frozen=True)
@@ -94,8 +114,10 @@ class _Outbox:
             self._conn.execute(
                 f"INSERT OR IGNORE INTO {self.table} (delivery_id, invoice_id, number, recipient,"
                 " body, filename, sent_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'sent')",
-                (outgoing.delivery_id, outgoing.invoice_id, outgoing.number, outgoing.recipient,
-                 outgoing.body, outgoing.filename, self.clock.now().isoformat()),
+                (outgoing.delivery_id, outgoing.invoice_id, outgoing.number,
+                 _sealed(outgoing.subject, outgoing.recipient),
+                 _sealed(outgoing.subject, base64.b64encode(outgoing.body).decode()),
+                 outgoing.filename, self.clock.now().isoformat()),
             )  # fmt: skip
 
     def answers(self) -> list[DeliveryAnswer]:
@@ -105,7 +127,7 @@ class _Outbox:
                 f"SELECT delivery_id, recipient, body FROM {self.table} WHERE status = 'sent'"
             ).fetchall()
             for delivery_id, recipient, body in sent:
-                refusal = self.refusal(recipient, bytes(body))
+                refusal = self.refusal(reveal_text(recipient), _opened_body(body))
                 self._conn.execute(
                     f"UPDATE {self.table} SET status = 'answered', delivered = ?, reason = ?,"
                     " answered_on = ? WHERE delivery_id = ?",
@@ -142,7 +164,9 @@ class _Outbox:
         if row is None:
             return None
         delivery_id, invoice_id, number, recipient, body, name = row
-        return Outgoing(delivery_id, invoice_id, number, recipient, bytes(body), name)
+        return Outgoing(
+            delivery_id, invoice_id, number, reveal_text(recipient), _opened_body(body), name
+        )
 
     def count(self, delivery_id: str) -> int:
         with self._lock:

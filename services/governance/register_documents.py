@@ -1,5 +1,6 @@
 """The share register as CSV (one row per dated entry) and as an A4 PDF (fpdf2), both from the
-JSON the projection answers, so the three forms never disagree."""
+JSON the projection answers, so the three forms never disagree. Names and domiciles arrive
+sealed (`shared.personal`) and are opened here, where the document leaves the system."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import unicodedata
 from typing import Any
 
 from shared.parameters import cooperative
+from shared.personal import reveal
 
 CSV_COLUMNS = (
     "member_id", "holder_kind", "name", "domicile", "enterprise_number", "shares_a", "shares_b",
@@ -22,7 +24,7 @@ def register_csv(register: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for holder in register["holders"]:
+    for holder in reveal(register["holders"]):
         head = [
             holder["member_id"], holder["kind"], holder["name"], holder["domicile"] or "",
             holder["enterprise_number"] or "", holder["shares"]["A"], holder["shares"]["B"],
@@ -54,6 +56,7 @@ def register_pdf(register: dict[str, Any]) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
+    register = reveal(register)
     headings = FontFace(emphasis="BOLD", fill_color=_GREY)
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)

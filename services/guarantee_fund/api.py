@@ -23,6 +23,7 @@ from shared.http.inputs import PathId, WholeNumber
 from shared.http.problems import ProblemError
 from shared.parameters import cooperative
 from shared.parameters_fund import fund_parameters_on
+from shared.personal import ERASED
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,10 @@ def get_payment_run_file(run_id: PathId, staff: StaffDep, runtime: Runtime) -> R
         if payee is None:
             raise ProblemError(409, "member-without-account", "No account",
                                f"member {salary['member_id']} has no IBAN")  # fmt: skip
+        if ERASED in (payee.iban, payee.name):
+            raise ProblemError(410, "payee-erased", "Payee erased",
+                               f"member {salary['member_id']}'s personal data was erased: "
+                               "this run's file can no longer be made")  # fmt: skip
         transfers.append(
             sepa.Transfer(
                 salary["salary_id"],
