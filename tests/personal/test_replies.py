@@ -23,3 +23,10 @@ def test_an_erased_persons_values_reply_as_erased() -> None:
 def test_a_reply_without_sealed_values_is_left_as_it_is() -> None:
     body = b'{"a":"{pii1: not a token}"}'
     assert reveal_json(body) is body or reveal_json(body) == body
+
+
+def test_the_log_search_finds_a_leaked_value() -> None:
+    from tests.conftest import personal_lines
+
+    lines = ["coop.http: POST /v1/members 201", "coop.x: member 85073003328 registered"]
+    assert personal_lines(lines) == [lines[1]]
