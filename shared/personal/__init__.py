@@ -11,6 +11,7 @@ from shared.personal.vault import (
     current_vault,
     install_vault,
     reveal,
+    reveal_json,
     reveal_text,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "install_vault",
     "personal_fields",
     "reveal",
+    "reveal_json",
     "reveal_text",
 ]

@@ -21,18 +21,18 @@ _NONCE_BYTES = 12
 TOKEN = re.compile(r"\{pii1:([a-z]{1,20}/[^\s:{}]{1,100}):([A-Za-z0-9_-]{38,})\}")
 
 
-def seal(key: bytes, subject: str, text: str) -> str:
+def seal(cipher: AESGCM, subject: str, text: str) -> str:
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, text.encode(), subject.encode())
+    sealed = cipher.encrypt(nonce, text.encode(), subject.encode())
     body = base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
     return f"{PREFIX}{subject}:{body}}}"
 
 
-def open_sealed(key: bytes, subject: str, body: str) -> str | None:
+def open_sealed(cipher: AESGCM, subject: str, body: str) -> str | None:
     """The clear text, or None when `body` was not sealed with this key for this subject."""
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        clear = AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], subject.encode())
+        clear = cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], subject.encode())
     except (InvalidTag, ValueError):
         return None
     return clear.decode()

@@ -9,41 +9,58 @@ message to the outside; once the key is erased it opens as `ERASED`.
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel
 
 from shared.personal.keystore import KeyStore, SQLiteKeyStore
 from shared.personal.tokens import PREFIX, TOKEN, open_sealed, seal
 
 ERASED = "[erased]"
+_PREFIX = PREFIX.encode()
+_JSON_TOKEN = re.compile(TOKEN.pattern.encode())
 T = TypeVar("T")
 
 
 class Vault:
-    def __init__(self, keys: KeyStore) -> None:
+    def __init__(self, keys: KeyStore, *, freshness: float = 0.05) -> None:
+        """`freshness`: how long (s) the keys in memory are trusted before the key store is
+        asked whether another process erased one (a read that close to an erasure is one
+        that began before it)."""
         self.keys = keys
-        self._cache: dict[str, bytes] = {}
+        self.freshness = freshness
+        self._cache: dict[str, AESGCM] = {}
+        self._checked = 0.0
         self._lock = threading.Lock()
 
     def _fresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.freshness:
+            return
+        self._checked = now
         # Another process may have erased a key this one holds: forget them all then.
         if self.keys.changed_elsewhere():
             with self._lock:
                 self._cache.clear()
 
-    def _key(self, subject: str, *, create: bool) -> bytes | None:
+    def _key(self, subject: str, *, create: bool) -> AESGCM | None:
         cached = self._cache.get(subject)
         if cached is not None:
             return cached
         key = self.keys.key(subject, create=create)
-        if key is not None:
-            with self._lock:
-                self._cache[subject] = key
-        return key
+        if key is None:
+            return None
+        cipher = AESGCM(key)
+        with self._lock:
+            self._cache[subject] = cipher
+        return cipher
 
     def seal(self, subject: str, text: str) -> str:
         self._fresh()
@@ -78,6 +95,12 @@ class Vault:
         if PREFIX not in text:
             return text
         self._fresh()
+        whole = TOKEN.fullmatch(text)
+        if whole is not None:  # the usual case: a field that is one sealed value
+            opened = self._opened(whole)
+            if opened is None or PREFIX not in opened:
+                return text if opened is None else opened
+            text = opened
         for _ in range(3):  # a sealed text may hold sealed texts (a name built from two)
             text = TOKEN.sub(self._open_match, text)
             if PREFIX not in text:
@@ -86,6 +109,22 @@ class Vault:
 
     def reveal(self, value: T) -> T:
         return _reveal(self, value)
+
+    def reveal_json(self, body: bytes) -> bytes:
+        """A JSON document with every sealed value in it opened (escaped as JSON text)."""
+        if _PREFIX not in body:
+            return body
+        self._fresh()
+        return _JSON_TOKEN.sub(self._open_json, body)
+
+    def _open_json(self, match: re.Match[bytes]) -> bytes:
+        sealed = match.group(0).decode()
+        opened = self._opened(TOKEN.fullmatch(sealed))
+        if opened is None:
+            return match.group(0)
+        if PREFIX in opened:
+            opened = self.reveal_text(opened)
+        return json.dumps(opened, ensure_ascii=False)[1:-1].encode()
 
     def erase(self, subject: str) -> None:
         self.keys.erase(subject)
@@ -153,3 +192,7 @@ def reveal(value: T) -> T:
 
 def reveal_text(text: str) -> str:
     return _current.reveal_text(text)
+
+
+def reveal_json(body: bytes) -> bytes:
+    return _current.reveal_json(body)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from shared.http.revealing import RevealingJSONResponse, reveal_json
-from shared.personal import ERASED, current_vault
+from shared.http.revealing import RevealingJSONResponse
+from shared.personal import ERASED, current_vault, reveal_json
 
 
 def test_a_reply_opens_the_sealed_values_it_carries_and_escapes_them() -> None:

@@ -68,7 +68,7 @@ def test_a_text_that_only_looks_sealed_is_sealed_like_any_text(vault: Vault) -> 
 
 def test_an_erasure_in_another_process_reaches_this_ones_cached_keys(tmp_path: Path) -> None:
     here = Vault(SQLiteKeyStore(tmp_path / "keys.sqlite3"))
-    elsewhere = Vault(SQLiteKeyStore(tmp_path / "keys.sqlite3"))
+    elsewhere = Vault(SQLiteKeyStore(tmp_path / "keys.sqlite3"), freshness=0)
     sealed = here.seal("member/M-1", "Dupont")
     assert elsewhere.reveal_text(sealed) == "Dupont"  # now cached there
     here.erase("member/M-1")
