@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: setup
+	@echo "Personal data is sealed with the keys in $${COOP_DATA_DIR:-data}/keys.sqlite3: back it up with the"
+	@echo "event store (COOP_KEYS_PASSPHRASE=... $(BIN)/python -m shared.ops export-keys keys.backup)."
 	$(BIN)/python -m services.embedded
 
 lint: setup

@@ -540,3 +540,12 @@ def test_the_event_stream_is_not_buffered_by_the_gateway() -> None:
     text = GATEWAY.read_text()
     stream = next(line for line in text.splitlines() if "location /v1/events/stream" in line)
     assert "proxy_buffering off" in stream and "proxy_read_timeout" in stream
+
+
+@pytest.mark.parametrize("name", sorted(service_containers()))
+def test_every_service_opens_the_one_key_store(name: str) -> None:
+    service = service_containers()[name]
+    keystore = environment(service)["COOP_KEYSTORE"]
+    mounts = {v.split("#")[0].strip().split(":")[1]: v.split(":")[0] for v in service["volumes"]}
+    assert mounts[str(Path(keystore).parent)] == "keys"
+    assert "keys" in (compose().get("volumes") or {})

@@ -5,6 +5,7 @@ and --data-dir), reads what it needs and writes only where a command says so."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,9 +33,12 @@ from shared.eventstore.port import START, EventFilter, EventStore
 from shared.eventstore.projections import Projection
 from shared.ops import backup, chain, history, replay
 from shared.personal import install_vault
+from shared.personal.backup import BadBackup, export_keys, import_keys
 from shared.settings import Settings
 
-app = typer.Typer(help="Operations: verify, export, import, replay, explain, as-of.")
+app = typer.Typer(
+    help="Operations: verify, export, import, export-keys, import-keys, replay, explain, as-of."
+)
 console = Console(stderr=True)
 out = Console()
 
@@ -153,6 +157,46 @@ def import_(
     with source.open(encoding="utf-8") as lines, progress_bar("import", None) as advance:
         count = backup.restore(events, lines, advance)
     console.print(f"imported {count} events")
+
+
+PassphraseOption = Annotated[
+    str, typer.Option(help="Environment variable holding the passphrase (12+ characters)")
+]
+
+
+@app.command("export-keys")
+def export_keys_command(
+    output: Annotated[Path, typer.Argument(help="Where the encrypted key backup goes")],
+    data_dir: DataDirOption = None, passphrase_env: PassphraseOption = "COOP_KEYS_PASSPHRASE",
+) -> None:  # fmt: skip
+    """The people's keys, encrypted with a passphrase: keep it with the event-store export."""
+    vault = install_vault(_settings(data_dir).keystore_path)
+    try:
+        output.write_bytes(export_keys(vault.keys, _passphrase(passphrase_env)))
+    except BadBackup as refused:
+        raise typer.BadParameter(str(refused)) from None
+    console.print(f"exported {len(vault.keys.rows())} keys to {output}")
+
+
+@app.command("import-keys")
+def import_keys_command(
+    source: Annotated[Path, typer.Argument(help="A file written by export-keys")],
+    data_dir: DataDirOption = None, passphrase_env: PassphraseOption = "COOP_KEYS_PASSPHRASE",
+) -> None:  # fmt: skip
+    """Restore the people's keys beside an imported event store (keys it has are kept)."""
+    vault = install_vault(_settings(data_dir).keystore_path)
+    try:
+        added = import_keys(vault.keys, source.read_bytes(), _passphrase(passphrase_env))
+    except BadBackup as refused:
+        raise typer.BadParameter(str(refused)) from None
+    console.print(f"imported {added} keys")
+
+
+def _passphrase(variable: str) -> str:
+    passphrase = os.environ.get(variable, "")
+    if not passphrase:
+        raise typer.BadParameter(f"set {variable} to the backup's passphrase")
+    return passphrase
 
 
 def _projections(data_dir: Path | None) -> dict[str, tuple[Projection, Path]]:
