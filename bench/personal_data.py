@@ -38,7 +38,10 @@ class BenchMemberNamedInClear(DomainEvent):
     iban: str
 
 
-def _events(total: int, named: type[DomainEvent]) -> Iterator[DomainEvent]:
+Named = type[BenchMemberNamed] | type[BenchMemberNamedInClear]
+
+
+def _events(total: int, named: Named) -> Iterator[DomainEvent]:
     for n in range(total):
         if n % 10 == 0:
             member = f"M-{n % MEMBERS:05d}"
@@ -52,7 +55,7 @@ def _events(total: int, named: type[DomainEvent]) -> Iterator[DomainEvent]:
             yield work(n)
 
 
-def _seed(path: Path, total: int, named: type[DomainEvent]) -> SQLiteEventStore:
+def _seed(path: Path, total: int, named: Named) -> SQLiteEventStore:
     store = SQLiteEventStore(str(path))
     context = Context.new("bench", EPOCH)
     events = list(_events(total, named))

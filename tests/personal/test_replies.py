@@ -10,7 +10,7 @@ from shared.personal import ERASED, current_vault, reveal_json
 
 def test_a_reply_opens_the_sealed_values_it_carries_and_escapes_them() -> None:
     name = current_vault().seal("member/R-1", 'O"Brien\\ \n Zoé')
-    body = RevealingJSONResponse({"name": name, "note": f"for {name}"}).body
+    body = bytes(RevealingJSONResponse({"name": name, "note": f"for {name}"}).body)
     assert json.loads(body) == {"name": 'O"Brien\\ \n Zoé', "note": 'for O"Brien\\ \n Zoé'}
 
 
