@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -76,12 +77,19 @@ def members_named(event: DomainEvent) -> set[str]:
     return found
 
 
+def index_version(layout: int, handles: frozenset[str]) -> int:
+    return layout << 32 | zlib.crc32(",".join(sorted(handles)).encode())
+
+
 class PersonalDataIndex:
     name = "privacy_index"
-    version = 1
+    LAYOUT = 1  # bump when the tables or the way events are indexed change
 
     def __init__(self) -> None:
         self.handles = types_naming_members()
+        # A type that comes to name members (a new event, a new field) rebuilds the index, so
+        # its older events are found too.
+        self.version = index_version(self.LAYOUT, self.handles)
 
     def create(self, conn: sqlite3.Connection) -> None:
         conn.executescript(
