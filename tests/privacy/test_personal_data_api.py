@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.api_client import Api, assert_problem
+from shared.events.base import Context
+from shared.events.contracts import MemberDetailsCorrected
+from shared.eventstore.codec import to_new_events
+from tests.api.api_client import TODAY, Api, assert_problem
 from tests.privacy.helpers import paid, worked
 
 Json = dict[str, Any]
+HISTORY = 1200
 
 
 def export(api: Api, member_id: str, **params: Any) -> Json:
@@ -82,6 +86,26 @@ class TestExport:
             assert member_id in str(event["data"]), event["type"]
         (numbered,) = whole["services"]["governance"]["sharenumbers"]
         assert numbered["data"]["member_id"] == member_id
+
+    def test_years_of_history_come_a_page_at_a_time(self, api: Api) -> None:
+        member_id = api.register_member()["member_id"]
+        stream = f"member-{member_id}"
+        corrections = [
+            MemberDetailsCorrected(member_id=member_id, address=f"Rue {n}", corrected_on=TODAY)
+            for n in range(HISTORY)
+        ]
+        for start in range(0, HISTORY, 100):  # as many appends as a member's years would make
+            batch = corrections[start : start + 100]
+            api.store.append(stream, to_new_events(batch, Context.new("test")), start)
+
+        first = export(api, member_id)
+        every = every_page(api, member_id, limit=500)
+
+        assert len(events_of(first)) == 200 and first["next_cursor"] is not None
+        assert first["total_events"] == HISTORY + 1
+        assert len(every) == HISTORY + 1
+        addresses = [e["data"]["address"] for e in every if e["type"] == "MemberDetailsCorrected"]
+        assert addresses == [f"Rue {n}" for n in range(HISTORY)]
 
     def test_a_page_is_bounded(self, api: Api) -> None:
         member_id = api.register_member()["member_id"]
