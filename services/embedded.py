@@ -33,6 +33,7 @@ from shared.eventstore.port import EventStore
 from shared.http.mounting import Mounted
 from shared.http.observability import configure_logging
 from shared.http.service import Closing, create_service_app
+from shared.personal import install_vault
 from shared.settings import Settings
 
 # Each service by the name its runtime has on `app.state` (and `<name>_service` for itself).
@@ -60,6 +61,7 @@ class Services:
 
 def build(settings: Settings) -> Services:
     store = open_store(settings.event_store)
+    install_vault(settings.keystore_path)
     clock = clock_from_settings(settings, store)
     mounted = {name: make(settings, store, clock) for name, make in BUILDERS.items()}
     return Services(store, clock, mounted)

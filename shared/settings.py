@@ -62,6 +62,13 @@ class Settings:
     # COOP_PEPPOL_RULES: the official Peppol rule files (laid out as `../shared/peppol`);
     # billing validates every UBL it publishes against them, and publishes none without them.
     peppol_rules: Path | None = None
+    # COOP_KEYSTORE: the people's keys (`shared.personal`), one file for every process of the
+    # system whatever the event store; losing it loses the personal data it protects.
+    keystore: Path | None = None
+
+    @property
+    def keystore_path(self) -> Path:
+        return self.keystore or self.data_dir / "keys.sqlite3"
 
     @property
     def is_development(self) -> bool:
@@ -109,6 +116,7 @@ class Settings:
             ),
             background=_choice(env, "COOP_BACKGROUND", BACKGROUND_MODES, "process"),
             peppol_rules=_optional_path(get("COOP_PEPPOL_RULES")),
+            keystore=_optional_path(get("COOP_KEYSTORE")),
         )
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.contracts.domain import (
@@ -327,6 +327,14 @@ class TestProperties:
         expenses=st.integers(min_value=0, max_value=100_000),
         vat_rate=st.sampled_from(sorted(PARAMS.vat_rates)),
         withholding=st.decimals(min_value=0, max_value=Decimal("99.99"), places=2),
+    )
+    # 38.42 € a day is 3.00 h at the hourly minimum, the 3 h encoded: still less than a day.
+    @example(
+        offsets_and_hours=[(0, Decimal("3.00"))],
+        amount=6010,
+        expenses=0,
+        vat_rate="0",
+        withholding=Decimal("0.00"),
     )
     def test_any_valid_encoding_gives_a_lawful_contract_or_a_reasoned_refusal(
         self,

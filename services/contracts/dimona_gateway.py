@@ -1,7 +1,8 @@
 """The DIMONA port and its default adapter: an outbox that answers as the ONSS would.
 
-No network call is made. Each declaration is recorded exactly as it would be POSTed to the
-ONSS, and answered the way the ONSS answers the checks it makes on the body itself.
+No network call is made. Each declaration is recorded as it would be POSTed to the ONSS,
+its worker's NISS still sealed (`shared.personal`): it is opened only on its way out, here when
+the ONSS's checks are played, so the outbox holds no clear personal data.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Literal, Protocol
 from stdnum.be import ssn
 
 from shared.clock import Clock
+from shared.personal import reveal
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,9 @@ class OutboxDimonaGateway:
                 "SELECT declaration_id, payload FROM dimona_outbox WHERE status = 'sent'"
             ).fetchall()
             for declaration_id, payload in sent:
-                result, period_id, anomalies = _onss_answer(declaration_id, json.loads(payload))
+                result, period_id, anomalies = _onss_answer(
+                    declaration_id, reveal(json.loads(payload))
+                )
                 self._conn.execute(
                     "UPDATE dimona_outbox SET status = 'answered', result = ?, period_id = ?,"
                     " anomalies = ?, answered_on = ? WHERE declaration_id = ?",
@@ -117,7 +121,7 @@ class OutboxDimonaGateway:
             row = self._conn.execute(
                 "SELECT payload FROM dimona_outbox WHERE declaration_id = ?", (declaration_id,)
             ).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        return None if row is None else dict(reveal(json.loads(row[0])))
 
     def close(self) -> None:
         with self._lock:

@@ -36,6 +36,7 @@ from shared.eventstore.port import EventStore
 from shared.money import round_half_up
 from shared.parameters import parameters_on
 from shared.parameters_fund import fund_parameters_on
+from shared.personal import reveal
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class FundHandlers:
                     iban, bic = event.iban or iban, event.bic or bic
         if not iban:
             return None
-        return Payee(member_id, f"{first} {last}".strip(), iban, bic)
+        return Payee(member_id, reveal(f"{first} {last}").strip(), reveal(iban), bic)
 
     # --- salaries ------------------------------------------------------------------------------
 

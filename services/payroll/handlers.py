@@ -44,6 +44,7 @@ from shared.eventstore.codec import decode
 from shared.eventstore.handling import Handled, Loaded, handle, load
 from shared.eventstore.port import EventStore
 from shared.parameters import parameters_on
+from shared.personal import reveal
 
 
 class PayrollHandlers:
@@ -65,7 +66,8 @@ class PayrollHandlers:
         return None
 
     def member(self, member_id: str) -> MemberRegistered | None:
-        """The member as registered, with every correction applied."""
+        """The member as registered, with every correction applied, opened for the documents
+        that name them (payslips, the social declarations)."""
         member: MemberRegistered | None = None
         for event in self._events(f"member-{member_id}"):
             if isinstance(event, MemberRegistered):
@@ -73,7 +75,7 @@ class PayrollHandlers:
             elif isinstance(event, MemberDetailsCorrected) and member is not None:
                 changes = event.model_dump(exclude={"member_id", "corrected_on"}, exclude_none=True)
                 member = member.model_copy(update=changes)
-        return member
+        return reveal(member)
 
     def contract(
         self, prestation_id: str

@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from services.platform import api
 from shared.eventstore.factory import open_store
 from shared.http.service import Closing, create_service_app
+from shared.personal import install_vault
 from shared.settings import Settings
 
 
@@ -17,6 +18,7 @@ def routers() -> list[APIRouter]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     store = open_store(settings.event_store)
+    install_vault(settings.keystore_path)
     return create_service_app(
         title="Platform",
         settings=settings,

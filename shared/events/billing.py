@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.base import DomainEvent, event
 from shared.events.contracts import ClientText, PercentText, WorkDay
-from shared.events.personal import OF_INVOICE, OF_PAYER, OF_STATEMENT
+from shared.events.personal import OF_INVOICE, OF_PAYER, OF_STATEMENT, NotPersonal
 
 VatCategoryCode = Literal["S", "E", "AE", "O"]
 BuyerKind = Literal["business", "private"]
@@ -305,7 +305,7 @@ class StatementMovement(_Part):
 class BankStatementImported(DomainEvent):
     statement_id: str
     format: Literal["coda", "camt.053"]
-    account_iban: str
+    account_iban: Annotated[str, NotPersonal("the cooperative's own account")]
     sequence: str
     statement_date: dt.date
     opening_balance_cents: int

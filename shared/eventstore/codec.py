@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 from shared.events.base import Context, DomainEvent, Envelope, Metadata, event_class, upcast
 from shared.eventstore.port import NewEvent, RecordedEvent
+from shared.personal.plans import plan_of, transform
+from shared.personal.vault import current_vault
 from shared.unique import unique_bits
 
 
@@ -44,9 +46,24 @@ def to_new_event(
     return NewEvent(
         id=event_id or new_event_id(),
         type=domain_event.event_type(),
-        data=domain_event.model_dump_json().encode(),
+        data=_data(domain_event),
         metadata=json.dumps(metadata).encode(),
     )
+
+
+def _data(domain_event: DomainEvent) -> bytes:
+    """The event's JSON, its personal fields sealed with their person's key."""
+    plan = plan_of(type(domain_event))
+    if not plan:
+        return domain_event.model_dump_json().encode()
+    sealed = transform(
+        plan, domain_event.model_dump(mode="json"), current_vault().seal, domain_event.event_type()
+    )
+    return json.dumps(sealed, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _opened(subject: str, text: str) -> str:
+    return current_vault().reveal_text(text)
 
 
 def to_new_events(
@@ -71,11 +88,20 @@ def _metadata(raw: bytes) -> Metadata:
     return metadata
 
 
-def decode(recorded: RecordedEvent) -> Envelope:
-    """Recorded bytes → the current version of the event model, upcasting on the way."""
+def decode(recorded: RecordedEvent, *, reveal: bool = False) -> Envelope:
+    """Recorded bytes → the current version of the event model, upcasting on the way.
+
+    Personal fields stay sealed unless `reveal` (a decider folding its stream needs the clear
+    values; a projection stores the sealed ones)."""
     cls = event_class(recorded.type)
     metadata = _metadata(recorded.metadata)
-    if metadata.schema_version == cls.schema_version:
+    plan = plan_of(cls) if reveal else ()
+    if plan:
+        data = json.loads(recorded.data)
+        if metadata.schema_version != cls.schema_version:
+            data = upcast(recorded.type, metadata.schema_version, data)
+        domain_event = cls.model_validate(transform(plan, data, _opened))
+    elif metadata.schema_version == cls.schema_version:
         # The validator itself: model_validate_json's wrapper costs a third of the call.
         domain_event = cls.__pydantic_validator__.validate_json(recorded.data)
     else:

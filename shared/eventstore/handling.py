@@ -51,7 +51,7 @@ class Loaded(Generic[S]):
 
 
 def load(store: EventStore, stream: str, decider: Decider[C, S]) -> Loaded[S]:
-    envelopes = [decode(recorded) for recorded in store.read_stream(stream)]
+    envelopes = [decode(recorded, reveal=True) for recorded in store.read_stream(stream)]
     state = decider.fold(e.event for e in envelopes)
     version = envelopes[-1].version if envelopes else None
     return Loaded(stream, state, version, envelopes)

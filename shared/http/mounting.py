@@ -13,6 +13,7 @@ from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import EventStore
 from shared.http.service import Closing, Readiness, create_service_app
+from shared.personal import install_vault
 from shared.settings import Settings
 
 
@@ -45,6 +46,7 @@ def standalone_app(
     `app.state.<name>` and the service itself `app.state.<name>_service`."""
     settings = settings or Settings.from_env()
     store = open_store(settings.event_store)
+    install_vault(settings.keystore_path)
     clock = clock_from_settings(settings, store)
     service = build(settings, store, clock)
     app = create_service_app(

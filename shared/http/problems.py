@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.decider import DomainError
 from shared.eventstore.port import StoreUnavailable, WrongExpectedVersion
+from shared.http.revealing import RevealingJSONResponse
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://coop.example/problems/"
@@ -105,7 +106,7 @@ def problem_response(
         instance=instance,
         errors=list(errors) or None,
     )
-    return JSONResponse(
+    return RevealingJSONResponse(
         problem.model_dump(exclude_none=True),
         status_code=status,
         headers=dict(headers or {}),

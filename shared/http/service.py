@@ -37,6 +37,7 @@ from shared.http.problems import (
     install_problem_handlers,
     problems_as_problem_json,
 )
+from shared.http.revealing import RevealingJSONResponse
 from shared.settings import Settings
 from shared.unique import unique_uuid4
 
@@ -114,6 +115,7 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        default_response_class=RevealingJSONResponse,
     )
     app.state.settings = settings
     app.state.store = store

@@ -31,6 +31,7 @@ from shared.eventstore.factory import open_store
 from shared.eventstore.port import START, EventFilter, EventStore
 from shared.eventstore.projections import Projection
 from shared.ops import backup, chain, history, replay
+from shared.personal import install_vault
 from shared.settings import Settings
 
 app = typer.Typer(help="Operations: verify, export, import, replay, explain, as-of.")
@@ -65,7 +66,9 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 def _store(store: str | None, data_dir: Path | None) -> EventStore:
-    return open_store(store or _settings(data_dir).event_store)
+    settings = _settings(data_dir)
+    install_vault(settings.keystore_path)
+    return open_store(store or settings.event_store)
 
 
 def _total(store: EventStore) -> int | None:

@@ -237,6 +237,7 @@ def cancel_declaration(period_id: int | None) -> DimonaDeclared:
         hours_per_day=None,
         payload={"dimonaCancel": body},
         declared_on=TODAY,
+        member_id="m1",
     )
 
 
@@ -340,6 +341,7 @@ class TestNoPrestationYet:
                     },
                 },
                 declared_on=TODAY,
+                member_id="m1",
             ),
         )
 
@@ -723,6 +725,7 @@ class TestQuotePending:
                     }
                 },
                 declared_on=TODAY,
+                member_id="m1",
             ),
         )
 

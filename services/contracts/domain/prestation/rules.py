@@ -210,6 +210,9 @@ def employment_days(
     """
     gross_per_day = Decimal(gross_cents) / len(days)
     contract: list[WorkDay] = []
+    # Flagged by the wage, not by comparing hours: 38.42 € at 12.8252 €/h is 3.00 h, like the
+    # 3 h encoded, and still a contract of less than a day.
+    less_than_a_day = False
     for day in days:
         wage = (day_parameters or {}).get(day.date, params)
         if gross_per_day >= wage.daily_minimum_cents:
@@ -226,7 +229,8 @@ def employment_days(
                 field="amount_excl_vat_cents",
             )
         contract.append(WorkDay(date=day.date, hours=hours))
-    return tuple(contract), contract != list(days)
+        less_than_a_day = True
+    return tuple(contract), less_than_a_day
 
 
 @dataclass(frozen=True)
