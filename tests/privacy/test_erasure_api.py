@@ -153,6 +153,15 @@ class TestCarryingOut:
         assert (done["carried_out_on"], done["holds"]) == ("2037-01-01", [])
         assert done["subjects"] == [f"member/{member_id}"]
         assert executor.run_once() == []
+        exported = api.get(f"/v1/members/{member_id}/personal-data", params={"limit": 500})
+        assert exported["erased"] is True
+        (registered,) = [e for e in exported["services"]["contracts"]["member"]
+                         if e["type"] == "MemberRegistered"]  # fmt: skip
+        personal = ("first_name", "last_name", "email", "niss", "iban")
+        assert {registered["data"][name] for name in personal} == {keys.ERASED}
+        (invoice,) = [e for e in exported["services"]["billing"]["invoice"]
+                      if e["type"] == "InvoiceIssued"]  # fmt: skip
+        assert invoice["data"]["total_cents"] == 121000  # the facts stay, to the cent
         stream = api.store.read_stream(f"erasure-{member_id}")
         assert [e.type for e in stream] == ["ErasureRequested", "PersonalDataErased"]
         assert_problem(ask(api, member_id), 409, "already-erased")

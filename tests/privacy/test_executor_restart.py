@@ -20,6 +20,7 @@ from shared.events.governance import ShareholderAdmitted
 from shared.eventstore.codec import to_new_events
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import NO_STREAM, EventStore
+from shared.personal import install_vault
 from tests.api.api_client import TODAY, api_settings
 
 DEADLINE = 15.0
@@ -33,6 +34,7 @@ def privacy_over(
     executor (the key reaction, the timer) only `with_executor`."""
     settings = api_settings(data_dir)
     store = open_store(settings.event_store)
+    install_vault(settings.keystore_path)  # as the composition roots do
     clock = SimulatedClock(store)
     clock.set_today(TODAY)
     service = build(settings, store, clock)
