@@ -25,6 +25,7 @@ from services.guarantee_fund import app as guarantee_fund
 from services.integration import app as integration
 from services.payroll import app as payroll
 from services.platform import app as platform
+from services.privacy import app as privacy
 from shared.background import BackgroundProcess, Component, serve_background
 from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
@@ -43,6 +44,7 @@ BUILDERS: dict[str, Callable[[Settings, EventStore, Clock], Mounted]] = {
     "payroll": payroll.build,
     "governance": governance.build,
     "integration": integration.build,
+    "privacy": privacy.build,
 }
 
 

@@ -54,6 +54,22 @@ ROUTES = {
     "/v1/events/stream": "integration",  # its own location: unbuffered
     "/v1/streams": "integration",
     "/v1/webhooks": "integration",
+    "/v1/erasure-requests": "privacy",
+}
+# Resources of one service under another's prefix, as nginx regex locations (a regex location
+# wins over the longest prefix one, unless that prefix says `^~`).
+REGEX_ROUTES = {
+    r"^/v1/members/[^/]+/(erasure-requests|personal-data)$": "privacy",
+}
+# Where the gateway must send these paths, whichever kind of location takes them.
+PATHS = {
+    "/v1/members": "contracts",
+    "/v1/members/0123abcd": "contracts",
+    "/v1/members/0123abcd/erasure-requests": "privacy",
+    "/v1/members/0123abcd/personal-data": "privacy",
+    "/v1/members/0123abcd/erasure-requests/more": "contracts",
+    "/v1/erasure-requests": "privacy",
+    "/v1/events/stream": "integration",
 }
 FIRST_MULTI_APPEND_RELEASE = (25, 1)
 # 25.1.1 fixed multi-stream append data bugs, 25.1.3 a cluster-join bug (issue 15).
@@ -129,6 +145,34 @@ def gateway_locations() -> dict[str, str | None]:
         target = re.search(r"proxy_pass\s+\$(\w+)\s*;", body)
         found[prefix] = target.group(1) if target else None
     return found
+
+
+def gateway_regex_locations() -> dict[str, str | None]:
+    """regex (of `location ~ …`) → the backend variable it proxies to."""
+    found: dict[str, str | None] = {}
+    for pattern, body in re.findall(r"location\s+~\s+(\S+)\s*\{(.*?)\}", gateway_text(), re.DOTALL):
+        assert pattern not in found, f"location ~ {pattern} defined twice"
+        target = re.search(r"proxy_pass\s+\$(\w+)\s*;", body)
+        found[pattern] = target.group(1) if target else None
+    return found
+
+
+def routed_to(path: str) -> str | None:
+    """The backend variable nginx picks for `path`: the longest matching prefix location if it
+    says `^~`, else the first matching regex location, else that longest prefix."""
+    text = gateway_text()
+    prefixes = re.findall(r"location\s+(\^~\s+)?(/\S*)\s*\{(.*?)\}", text, re.DOTALL)
+    matching = [(len(prefix), bool(caret), body) for caret, prefix, body in prefixes
+                if path.startswith(prefix)]  # fmt: skip
+    longest = max(matching, default=None)
+    if longest is None or not longest[1]:
+        for pattern, variable in gateway_regex_locations().items():
+            if re.search(pattern, path):
+                return variable
+    if longest is None:
+        return None
+    target = re.search(r"proxy_pass\s+\$(\w+)\s*;", longest[2])
+    return target.group(1) if target else None
 
 
 def backend_host(url: str) -> str:
@@ -519,6 +563,23 @@ def test_gateway_routes_each_resource_to_its_owner_when_it_is_deployed() -> None
 def test_gateway_routes_nothing_unknown_under_v1() -> None:
     unknown = {p for p in gateway_locations() if p.startswith("/v1") and p not in ROUTES}
     assert not unknown
+
+
+def test_gateway_routes_each_regex_resource_to_its_owner() -> None:
+    locations = gateway_regex_locations()
+    backends = gateway_backends()
+    assert set(locations) == set(REGEX_ROUTES), sorted(locations)
+    for pattern, owner in REGEX_ROUTES.items():
+        variable = locations[pattern]
+        assert variable is not None, f"location ~ {pattern} proxies nowhere"
+        assert backend_host(backends[variable]) == owner, pattern
+
+
+@pytest.mark.parametrize(("path", "owner"), sorted(PATHS.items()))
+def test_gateway_sends_a_path_where_nginx_would(path: str, owner: str) -> None:
+    variable = routed_to(path)
+    assert variable is not None, f"{path} reaches no service"
+    assert backend_host(gateway_backends()[variable]) == owner
 
 
 def test_every_deployed_service_gets_traffic() -> None:

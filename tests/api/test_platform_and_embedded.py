@@ -101,9 +101,10 @@ class TestShutdown:
                 real_close(closing)
 
         # contracts: 2 projections, the DIMONA relay, the expiry sweep; billing: 1 projection;
-        # guarantee fund: 1 projection; payroll: 1 projection; governance: 1 projection
-        assert order.count("stop") == 8 and order.count("close") == 2
-        assert order == ["stop"] * 8 + ["close"] * 2
+        # guarantee fund: 1 projection; payroll: 1 projection; governance: 1 projection;
+        # privacy: 2 projections
+        assert order.count("stop") == 10 and order.count("close") == 2
+        assert order == ["stop"] * 10 + ["close"] * 2
 
 
 class TestTheContractsServiceAlone:

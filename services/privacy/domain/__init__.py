@@ -1,0 +1,1 @@
+"""The privacy service's domain: erasure requests and the retention rules that hold them."""

@@ -1,0 +1,137 @@
+"""Carrying erasures out: when business time has passed every hold of a pending request,
+`PersonalDataErased` on the member's erasure stream, then the deletion of the person's key.
+
+Two steps, each safe to repeat. `record_due` appends the event through the decider, which
+decides nothing for a request already carried out. `erase_keys` deletes the keys an event
+names; a reaction on `PersonalDataErased` calls it at least once (from its checkpoint after a
+restart), so a crash between the event and the deletion still ends with the key erased.
+`run_once` does both at once, and a thread runs it every `interval` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from services.privacy import keys, projections
+from services.privacy.domain.erasure import RetentionNotOver
+from services.privacy.domain.retention import all_ended
+from services.privacy.handlers import PrivacyHandlers
+from services.privacy.retention import Retention
+from shared.events.base import Context, Envelope
+from shared.events.privacy import PersonalDataErased
+from shared.eventstore.reactions import ReactionRunner
+
+log = logging.getLogger(__name__)
+ACTOR = "system:privacy-erasure"
+PAGE = 200  # pending requests read at a time
+CATCH_UP_TIMEOUT = 30.0
+
+
+class ErasureExecutor:
+    name = "privacy-erasure"
+
+    def __init__(
+        self,
+        handlers: PrivacyHandlers,
+        retention: Retention,
+        checkpoint_db: Path | str,
+        *,
+        interval: float = 60.0,
+    ) -> None:
+        self.handlers = handlers
+        self.retention = retention
+        self.interval = interval
+        self.keys = ReactionRunner(
+            handlers.store, "privacy-key-erasure", ("PersonalDataErased",), self._react,
+            checkpoint_db,
+        )  # fmt: skip
+        self.last_erased: str | None = None
+        self.last_error: str | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="privacy-erasure", daemon=True)
+        self._running = False
+        self._following = False
+
+    # -- the two steps -----------------------------------------------------------------------
+
+    def record_due(self) -> list[PersonalDataErased]:
+        """Appends `PersonalDataErased` for every pending request none of whose holds remains
+        on today's date; returns what it appended. Decides on the facts up to the head."""
+        if not self.retention.caught_up(CATCH_UP_TIMEOUT):
+            raise TimeoutError("the privacy view is behind the log: no erasure decided")
+        today = self.handlers.clock.today()
+        appended: list[PersonalDataErased] = []
+        after: int | None = None
+        while True:
+            with self.retention.views.read() as conn:
+                page, after = projections.request_page(conn, "pending", after, PAGE)
+            for request in page:
+                member_id = request.member_id
+                holds = self.retention.holds(member_id, today)
+                if not all_ended(holds, today):
+                    continue
+                context = Context.new(ACTOR, self.handlers.clock.now())
+                try:
+                    handled = self.handlers.carry_out(member_id, holds, today, context)
+                except RetentionNotOver:
+                    continue  # the facts moved since: the next tick decides again
+                appended.extend(e for e in handled.events if isinstance(e, PersonalDataErased))
+            if after is None:
+                return appended
+
+    @staticmethod
+    def erase_keys(erased: PersonalDataErased) -> None:
+        for subject in erased.subjects:
+            keys.erase(subject)
+
+    def run_once(self) -> list[PersonalDataErased]:
+        appended = self.record_due()
+        for erased in appended:
+            self.erase_keys(erased)
+            self.last_erased = erased.request_id
+        if appended:
+            log.info("privacy: %d erasure(s) carried out", len(appended))
+        return appended
+
+    def _react(self, envelope: Envelope) -> None:
+        if isinstance(envelope.event, PersonalDataErased):
+            self.erase_keys(envelope.event)
+
+    # -- the lifecycle -----------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        # The first tick after one interval, as the other schedulers: an app that starts and
+        # stops at once never decides half-way.
+        while not self._stopping.wait(self.interval):
+            try:
+                self.run_once()
+                self.last_error = None
+            except Exception as error:
+                self.last_error = repr(error)
+                log.exception("privacy erasure failed; retrying at the next tick")
+
+    def start(self) -> None:
+        self._running = True
+        self.keys.start()
+        self._thread.start()
+
+    def follow(self) -> None:
+        """The background process carries erasures out: this one only reports."""
+        self._following = True
+        self.keys.follow()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.ident is not None:
+            self._thread.join(timeout=10)
+        self.keys.stop()
+
+    def status(self) -> dict[str, object]:
+        """The key reaction's progress, with the scheduler's state."""
+        report = {**self.keys.status(), "name": self.name, "running": self._running}
+        if not self._following:
+            report["last_erased"] = self.last_erased
+            report["error"] = self.last_error
+        return report
