@@ -1,6 +1,7 @@
 """Dated governance parameters (the `[governance]` table of `parameters.toml`): quorum and
-majority per resolution type, convening period, proxies, the board and its quotas, the
-resignation window, the staff share commitment, the active-member thresholds.
+majority per resolution type, convening period, proxies, the board, its quotas and its
+staggered renewal, the ordinary assembly's day, the resignation window, the staff share
+commitment, the active-member thresholds.
 
 A module beside `shared.parameters` (which reads `[dated]`), with the same period format and
 converters, so the commercial and social parameters keep their shape.
@@ -50,6 +51,8 @@ class GovernanceParameters:
     board_min_women: Decimal
     board_min_men: Decimal
     board_min_category_a: Decimal
+    board_renewal_parts: int
+    ordinary_assembly_month_day: tuple[int, int]
     managing_director_term_years: int
     managing_director_max_terms: int
     resignation_window_months: int
@@ -68,6 +71,17 @@ def _fraction(raw: Any) -> tuple[int, int]:
     return numerator, denominator
 
 
+def _month_day(raw: Any) -> tuple[int, int]:
+    """ "MM-DD": a day of every year (29 February is refused: not every year has it)."""
+    if not isinstance(raw, str) or len(raw) != 5 or raw[2] != "-":
+        raise ParameterError(f'expected "MM-DD", got {raw!r}')
+    try:
+        day = date(2001, int(raw[:2]), int(raw[3:]))
+    except ValueError:
+        raise ParameterError(f"not a day of every year: {raw!r}") from None
+    return day.month, day.day
+
+
 _RESOLUTION_TYPES = ("ordinary", "statutes", "purpose")
 _GOVERNANCE_CONVERTERS: dict[str, Callable[[Any], Any]] = {
     **{f"quorum_{kind}": _percent for kind in _RESOLUTION_TYPES},
@@ -79,6 +93,8 @@ _GOVERNANCE_CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "board_min_women_percent": _percent,
     "board_min_men_percent": _percent,
     "board_min_category_a_percent": _percent,
+    "board_renewal_parts": _int,
+    "ordinary_assembly_on": _month_day,
     "managing_director_term_years": _int,
     "managing_director_max_terms": _int,
     "resignation_window_months": _int,
@@ -108,6 +124,12 @@ def governance_from_mapping(table: Mapping[str, Any], day: date) -> GovernancePa
     if missing := _GOVERNANCE_CONVERTERS.keys() - table.keys():
         raise ParameterError(f"[governance]: missing parameters {sorted(missing)}")
     value = {name: _governance_value(name, table[name], day) for name in _GOVERNANCE_CONVERTERS}
+    parts, term = value["board_renewal_parts"], value["board_term_years"]
+    if not 1 <= parts <= term or term % parts:
+        raise ParameterError(
+            f"[governance] board_renewal_parts: {parts} parts cannot share {term}-year terms"
+            " (one part every term/parts years)"
+        )
     return GovernanceParameters(
         valid_on=day,
         share_price_cents=parameters_on(day).share_price_cents,
@@ -120,6 +142,8 @@ def governance_from_mapping(table: Mapping[str, Any], day: date) -> GovernancePa
         board_min_women=value["board_min_women_percent"],
         board_min_men=value["board_min_men_percent"],
         board_min_category_a=value["board_min_category_a_percent"],
+        board_renewal_parts=parts,
+        ordinary_assembly_month_day=value["ordinary_assembly_on"],
         managing_director_term_years=value["managing_director_term_years"],
         managing_director_max_terms=value["managing_director_max_terms"],
         resignation_window_months=value["resignation_window_months"],

@@ -12,7 +12,7 @@ from services.governance.assembly_handlers import AssemblyHandlers
 from services.governance.ballot_box import BallotBox
 from services.governance.handlers import ShareHandlers
 from services.governance.projections import ShareViews
-from services.governance.reactions import SharePaymentPolicy
+from services.governance.reactions import HolderDetailsPolicy, SharePaymentPolicy
 from shared.clock import Clock
 from shared.eventstore.port import EventStore
 from shared.eventstore.projections import ProjectionRunner
@@ -26,6 +26,7 @@ class GovernanceService:
     runtime: api.GovernanceRuntime
     routers: list[APIRouter]
     payments: SharePaymentPolicy
+    details: HolderDetailsPolicy
     components: list[Component] = field(default_factory=list)
     readiness: list[Readiness] = field(default_factory=list)
 
@@ -36,14 +37,16 @@ def build(settings: Settings, store: EventStore, clock: Clock) -> GovernanceServ
     views = ProjectionRunner(store, ShareViews(), directory)
     shares = ShareHandlers(store, clock)
     payments = SharePaymentPolicy(shares, directory / "reactions.sqlite")
+    details = HolderDetailsPolicy(shares, directory / "reactions.sqlite")
     box = BallotBox(directory / "ballot_box.sqlite")
     assemblies = AssemblyHandlers(store, clock, box)
     return GovernanceService(
         runtime=api.GovernanceRuntime(shares, assemblies, views),
         routers=list(api.ROUTERS),
         payments=payments,
-        components=[views, payments],
-        readiness=[views.status, payments.status],
+        details=details,
+        components=[views, payments, details],
+        readiness=[views.status, payments.status, details.status],
     )
 
 

@@ -6,12 +6,18 @@ table, so their order is the tokens' (random), not the order of voting; `secure_
 what is deleted. A crash between the seal and the confirmation leaves a ballot still naming its
 voter: the close keeps it when the log says that voter voted, drops it otherwise. After the
 close, the assembly's ballots live only in its BallotsOpened event and are deleted here.
+
+`VoteTags` lets a retried vote be told from another vote under the same Idempotency-Key
+without putting anything on VoteCast that a ballot could be recomputed from: see its note.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -55,6 +61,15 @@ class BallotBox:
         with self._connect() as conn:
             conn.execute("UPDATE ballots SET voter = NULL WHERE token = ?", (token,))
 
+    def forget_voter(self, assembly_id: str, voter: str) -> None:
+        """A retry found its VoteCast in the log: the ballot a crash left unconfirmed forgets
+        its voter now rather than at the close."""
+        with self._connect() as conn:
+            conn.execute(
+                "UPDATE ballots SET voter = NULL WHERE assembly_id = ? AND voter = ?",
+                (assembly_id, voter),
+            )
+
     def discard(self, token: str) -> None:
         with self._connect() as conn:
             conn.execute("DELETE FROM ballots WHERE token = ?", (token,))
@@ -74,3 +89,34 @@ class BallotBox:
     def empty(self, assembly_id: str) -> None:
         with self._connect() as conn:
             conn.execute("DELETE FROM ballots WHERE assembly_id = ?", (assembly_id,))
+
+
+class VoteTags:
+    """Tags binding a vote request's ballot to its Idempotency-Key, kept on VoteCast's
+    `request_digest` so a retry with another ballot under the same key is refused.
+
+    A plain digest of the ballot would give the ballot away: there are few ballots, and anyone
+    reading the log could hash each of them and compare. The tag is an HMAC under a random
+    secret per assembly, of the request's (scoped) key and the ballot: the key makes equal
+    ballots of two voters tag differently, and the secret lives in this process's memory only,
+    never on disk, and is dropped at the close (or lost with a restart). Without it a tag
+    says nothing of the ballot; a retry after that is checked on who votes, how, only.
+    """
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def tag(self, assembly_id: str, key: str, ballot: Ballot, *, create: bool = True) -> str | None:
+        with self._lock:
+            secret = self._secrets.get(assembly_id)
+            if secret is None and create:
+                secret = self._secrets[assembly_id] = secrets.token_bytes(32)
+        if secret is None:
+            return None
+        message = f"{key}\n{ballot.model_dump_json()}".encode()
+        return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+    def drop(self, assembly_id: str) -> None:
+        with self._lock:
+            self._secrets.pop(assembly_id, None)

@@ -2,7 +2,9 @@
 
 A purchase is appended with the number it takes in `sharenumbers-<year>` (handle_many), so
 its structured reference is unique and gapless; the holder's name and domicile are read from
-the contracts member stream when the request names no legal person.
+the contracts member stream when the request names no legal person. A transfer appends to the
+giver's and the receiver's streams at once (handle_many). A correction of a member's details
+in contracts is followed onto the holder (`follow_member_details`, from the reaction).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from services.governance.domain.references import (
 from services.governance.domain.shares import (
     ApproveRedemption,
     BuyShares,
+    CorrectHolder,
     Holder,
     RecordSharePayment,
     RedeemShares,
@@ -30,6 +33,7 @@ from services.governance.domain.shares import (
     Shareholder,
     shareholder_decider,
 )
+from services.governance.domain.transfers import TransferShares, transfer
 from services.governance.ids import (
     creation_id,
     member_stream,
@@ -38,8 +42,9 @@ from services.governance.ids import (
 )
 from shared.clock import Clock
 from shared.decider import DomainError
-from shared.events.base import Context, DomainEvent
-from shared.events.governance import Category, SharePurchaseNumbered
+from shared.events.base import Context, DomainEvent, Envelope
+from shared.events.contracts import MemberDetailsCorrected
+from shared.events.governance import Category, ShareholderAdmitted, SharePurchaseNumbered
 from shared.eventstore.codec import decode
 from shared.eventstore.handling import Handled, Loaded, Part, handle, handle_many, load
 from shared.eventstore.port import EventStore
@@ -65,6 +70,23 @@ class PurchaseRequest:
 class PurchaseOutcome:
     purchase_id: str
     handled: Handled[Shareholder]
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    from_member_id: str
+    to_member_id: str
+    category: Category
+    quantity: int
+    board_admitted_on: dt.date | None = None
+    legal_person: Holder | None = None  # a receiver that is a legal person, not yet a holder
+
+
+@dataclass(frozen=True)
+class TransferOutcome:
+    transfer_id: str
+    giver: Handled[Shareholder]
+    receiver: Handled[Shareholder]
 
 
 class ShareHandlers:
@@ -160,3 +182,73 @@ class ShareHandlers:
     def redeem(self, member_id: str, amount_cents: int, context: Context) -> Handled[Shareholder]:
         command = RedeemShares(self.clock.today(), amount_cents)
         return self.on_shareholder(member_id, command, context)
+
+    def transfer(self, request: TransferRequest, context: Context) -> TransferOutcome:
+        transfer_id = creation_id("T", context)
+        today = self.clock.today()
+        giver_id, receiver_id = request.from_member_id, request.to_member_id
+
+        def decide(loaded: Sequence[Loaded[Any]]) -> list[list[DomainEvent]]:
+            giver, receiver, member = (part.state for part in loaded)
+            holder = request.legal_person
+            if holder is None and isinstance(member, MemberFacts):
+                holder = Holder("person", member.name, member.domicile, None)
+            command = TransferShares(
+                transfer_id, request.category, request.quantity, today, holder,
+                request.board_admitted_on,
+            )  # fmt: skip
+            given, received = transfer(command, giver, receiver)
+            return [given, received, []]
+
+        giver, receiver, _ = handle_many(
+            self.store,
+            [
+                Part(shareholder_stream(giver_id), shareholder_decider(giver_id)),
+                Part(shareholder_stream(receiver_id), shareholder_decider(receiver_id)),
+                Part(member_stream(receiver_id), member_reader),
+            ],
+            decide,
+            context,
+        )
+        return TransferOutcome(transfer_id, giver, receiver)
+
+    def correct_holder(
+        self, member_id: str, name: str | None, domicile: str | None,
+        enterprise_number: str | None, context: Context,
+    ) -> Handled[Shareholder]:  # fmt: skip
+        command = CorrectHolder(
+            creation_id("HC", context), self.clock.today(), "ops", name, domicile,
+            enterprise_number,
+        )  # fmt: skip
+        return self.on_shareholder(member_id, command, context)
+
+    def follow_member_details(self, envelope: Envelope, context: Context) -> bool:
+        """A member's corrected name or address, onto the register from the day contracts
+        recorded it, if the member holds shares as a person. The member's facts are folded up
+        to that correction (a later one is followed on its own)."""
+        corrected = envelope.event
+        if not isinstance(corrected, MemberDetailsCorrected):
+            return False
+        if (corrected.first_name, corrected.last_name, corrected.address) == (None, None, None):
+            return False
+        member_id = corrected.member_id
+        loaded = self.shareholder(member_id)
+        holder = loaded.state.holder
+        if holder is None or holder.kind != "person":
+            return False
+        admitted = next(e for e in loaded.envelopes if isinstance(e.event, ShareholderAdmitted))
+        if envelope.position < admitted.position:
+            return False  # the admission read the member's facts with this correction in them
+        upto = [
+            decode(recorded).event
+            for recorded in self.store.read_stream(member_stream(member_id))
+            if recorded.version <= envelope.version
+        ]
+        member = member_reader.fold(upto)
+        if not isinstance(member, MemberFacts):
+            return False
+        command = CorrectHolder(
+            str(envelope.id), corrected.corrected_on, "member-details", member.name,
+            member.domicile,
+        )  # fmt: skip
+        return bool(self.on_shareholder(member_id, command, context).events)

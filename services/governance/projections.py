@@ -1,32 +1,42 @@
-"""The governance read models of shares: the legal share register (as of any date), the
-purchases (status, reference), the years covered, and the active members (from contracts).
+"""The governance read models: the legal share register (as of any date), the purchases
+(status, reference) and transfers, the years covered, the active members (from contracts),
+and the assemblies (list, next ordinary one). The queries are in `queries.py`.
 
-The register keeps dated entries (subscription, payment, redemption) by their business date;
-the register as of a day is a query over the entries dated up to that day, so later purchases
-and redemptions never change what it said of an earlier day.
+The register keeps dated entries (subscription, payment, transfer out and in, redemption) by
+their business date, and the holders' names and domiciles with the day each holds from; the
+register as of a day is a query over what is dated up to that day, so later purchases,
+transfers, redemptions and corrections never change what it said of an earlier day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from typing import Any
 
 from shared.events.base import Envelope
 from shared.events.contracts import EmploymentContractCancelled, EmploymentContractDrawnUp
 from shared.events.governance import (
+    AssemblyClosed,
+    AssemblyConvened,
+    HolderDetailsCorrected,
+    ResolutionDecided,
     ShareBought,
     ShareholderAdmitted,
     SharePaymentReceived,
     SharePurchaseOpened,
     ShareRedeemed,
     SharesPaidUp,
+    ShareTransferReceived,
+    ShareTransferred,
+    VoteCast,
 )
 
 _TABLES = """
-CREATE TABLE holders (
-    member_id TEXT PRIMARY KEY, kind TEXT, name TEXT, domicile TEXT, enterprise_number TEXT,
-    admitted_on TEXT);
+CREATE TABLE holders (member_id TEXT PRIMARY KEY, kind TEXT, admitted_on TEXT);
+CREATE TABLE holder_details (
+    seq INTEGER PRIMARY KEY, member_id TEXT, valid_from TEXT, name TEXT, domicile TEXT,
+    enterprise_number TEXT);
+CREATE INDEX holder_details_by_day ON holder_details (valid_from, seq);
 CREATE TABLE purchases (
     seq INTEGER PRIMARY KEY, purchase_id TEXT UNIQUE NOT NULL, member_id TEXT, category TEXT,
     quantity INTEGER, amount_cents INTEGER, minimum_upfront_cents INTEGER,
@@ -34,24 +44,32 @@ CREATE TABLE purchases (
     structured_reference TEXT, opened_on TEXT);
 CREATE INDEX purchases_by_member ON purchases (member_id, seq);
 CREATE TABLE entries (
-    seq INTEGER PRIMARY KEY, member_id TEXT, purchase_id TEXT, kind TEXT, on_date TEXT,
-    category TEXT, quantity INTEGER, amount_cents INTEGER);
+    seq INTEGER PRIMARY KEY, member_id TEXT, purchase_id TEXT, transfer_id TEXT, kind TEXT,
+    on_date TEXT, category TEXT, quantity INTEGER, amount_cents INTEGER, counterparty TEXT);
 CREATE INDEX entries_by_date ON entries (on_date, seq);
 CREATE TABLE share_years (member_id TEXT, year INTEGER, PRIMARY KEY (member_id, year));
 CREATE TABLE contracts (
     contract_id TEXT PRIMARY KEY, member_id TEXT, year INTEGER, tool TEXT);
 CREATE INDEX contracts_by_year ON contracts (year, member_id);
+CREATE TABLE assemblies (
+    seq INTEGER PRIMARY KEY, assembly_id TEXT UNIQUE NOT NULL, kind TEXT, title TEXT,
+    held_on TEXT, convened_on TEXT, status TEXT, resolutions INTEGER,
+    adopted INTEGER NOT NULL DEFAULT 0, election_id TEXT, seats INTEGER,
+    voters INTEGER NOT NULL DEFAULT 0, electorate INTEGER, closed_on TEXT);
+CREATE INDEX assemblies_by_day ON assemblies (held_on, seq);
 """
 
 
 class ShareViews:
     name = "governance_shares"
-    version = 1
+    version = 2
     handles = frozenset(
         {
-            "ShareholderAdmitted", "SharePurchaseOpened", "ShareBought", "SharePaymentReceived",
-            "SharesPaidUp", "ShareRedeemed", "EmploymentContractDrawnUp",
-            "EmploymentContractCancelled",
+            "ShareholderAdmitted", "HolderDetailsCorrected", "SharePurchaseOpened",
+            "ShareBought", "SharePaymentReceived", "SharesPaidUp", "ShareTransferred",
+            "ShareTransferReceived", "ShareRedeemed", "EmploymentContractDrawnUp",
+            "EmploymentContractCancelled", "AssemblyConvened", "VoteCast", "ResolutionDecided",
+            "AssemblyClosed",
         }
     )  # fmt: skip
 
@@ -63,9 +81,19 @@ class ShareViews:
         match envelope.event:
             case ShareholderAdmitted() as e:
                 conn.execute(
-                    "INSERT OR REPLACE INTO holders VALUES (?, ?, ?, ?, ?, ?)",
-                    (e.member_id, e.kind, e.name, e.domicile, e.enterprise_number,
-                     str(e.admitted_on)),
+                    "INSERT OR REPLACE INTO holders VALUES (?, ?, ?)",
+                    (e.member_id, e.kind, str(e.admitted_on)),
+                )
+                conn.execute(
+                    "INSERT INTO holder_details VALUES (?, ?, ?, ?, ?, ?)",
+                    (seq, e.member_id, str(e.admitted_on), e.name, e.domicile,
+                     e.enterprise_number),
+                )  # fmt: skip
+            case HolderDetailsCorrected() as e:
+                conn.execute(
+                    "INSERT INTO holder_details VALUES (?, ?, ?, ?, ?, ?)",
+                    (seq, e.member_id, str(e.corrected_on), e.name, e.domicile,
+                     e.enterprise_number),
                 )  # fmt: skip
             case SharePurchaseOpened() as e:
                 conn.execute(
@@ -75,8 +103,8 @@ class ShareViews:
                     (seq, e.purchase_id, e.member_id, e.category, e.quantity, e.amount_cents,
                      e.minimum_upfront_cents, e.structured_reference, str(e.opened_on)),
                 )  # fmt: skip
-                self._entry(conn, seq, e.member_id, e.purchase_id, "subscription",
-                            e.opened_on, e.category, e.quantity, e.amount_cents)  # fmt: skip
+                self._entry(conn, seq, e.member_id, "subscription", e.opened_on, e.category,
+                            e.quantity, e.amount_cents, purchase_id=e.purchase_id)  # fmt: skip
             case ShareBought() as e if e.category == "A":
                 conn.execute(
                     "INSERT OR IGNORE INTO share_years VALUES (?, ?)", (e.member_id, e.year)
@@ -86,14 +114,30 @@ class ShareViews:
                     "UPDATE purchases SET paid_cents = paid_cents + ? WHERE purchase_id = ?",
                     (e.amount_cents, e.purchase_id),
                 )
-                self._entry(conn, seq, e.member_id, e.purchase_id, "payment", e.received_on,
-                            None, None, e.amount_cents)  # fmt: skip
+                self._entry(conn, seq, e.member_id, "payment", e.received_on, None, None,
+                            e.amount_cents, purchase_id=e.purchase_id)  # fmt: skip
             case SharesPaidUp() as e:
                 conn.execute(
                     "UPDATE purchases SET paid_up = 1 WHERE purchase_id = ?", (e.purchase_id,)
                 )
+            case ShareTransferred() as e:
+                conn.executemany(
+                    "DELETE FROM share_years WHERE member_id = ? AND year = ?",
+                    [(e.member_id, year) for year in e.years],
+                )
+                self._entry(conn, seq, e.member_id, "transfer_out", e.transferred_on,
+                            e.category, e.quantity, e.paid_in_cents,
+                            transfer_id=e.transfer_id, counterparty=e.to_member_id)  # fmt: skip
+            case ShareTransferReceived() as e:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO share_years VALUES (?, ?)",
+                    [(e.member_id, year) for year in e.years],
+                )
+                self._entry(conn, seq, e.member_id, "transfer_in", e.received_on, e.category,
+                            e.quantity, e.paid_in_cents, transfer_id=e.transfer_id,
+                            counterparty=e.from_member_id)  # fmt: skip
             case ShareRedeemed() as e:
-                self._entry(conn, seq, e.member_id, None, "redemption", e.redeemed_on, None,
+                self._entry(conn, seq, e.member_id, "redemption", e.redeemed_on, None,
                             e.quantity, e.amount_cents)  # fmt: skip
             case EmploymentContractDrawnUp() as e if e.days:
                 conn.execute(
@@ -102,112 +146,49 @@ class ShareViews:
                 )
             case EmploymentContractCancelled() as e:
                 conn.execute("DELETE FROM contracts WHERE contract_id = ?", (e.contract_id,))
+            case _:
+                self._assembly(conn, envelope)
+
+    @staticmethod
+    def _assembly(conn: sqlite3.Connection, envelope: Envelope) -> None:
+        match envelope.event:
+            case AssemblyConvened() as e:
+                election = e.election
+                conn.execute(
+                    "INSERT OR IGNORE INTO assemblies (seq, assembly_id, kind, title, held_on,"
+                    " convened_on, status, resolutions, election_id, seats)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 'convened', ?, ?, ?)",
+                    (envelope.position, e.assembly_id, e.kind, e.title, str(e.held_on),
+                     str(e.convened_on), len(e.resolutions),
+                     election.election_id if election else None,
+                     election.seats if election else None),
+                )  # fmt: skip
+            case VoteCast() as e:
+                conn.execute(
+                    "UPDATE assemblies SET voters = voters + 1 WHERE assembly_id = ?",
+                    (e.assembly_id,),
+                )
+            case ResolutionDecided() as e if e.adopted:
+                conn.execute(
+                    "UPDATE assemblies SET adopted = adopted + 1 WHERE assembly_id = ?",
+                    (e.assembly_id,),
+                )
+            case AssemblyClosed() as e:
+                conn.execute(
+                    "UPDATE assemblies SET status = 'closed', voters = ?, electorate = ?,"
+                    " closed_on = ? WHERE assembly_id = ?",
+                    (e.voters, e.electorate, str(e.closed_on), e.assembly_id),
+                )
 
     @staticmethod
     def _entry(
-        conn: sqlite3.Connection, seq: int, member_id: str, purchase_id: str | None, kind: str,
-        on: dt.date, category: str | None, quantity: int | None, amount_cents: int,
+        conn: sqlite3.Connection, seq: int, member_id: str, kind: str, on: dt.date,
+        category: str | None, quantity: int | None, amount_cents: int, *,
+        purchase_id: str | None = None, transfer_id: str | None = None,
+        counterparty: str | None = None,
     ) -> None:  # fmt: skip
         conn.execute(
-            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, member_id, purchase_id, kind, str(on), category, quantity, amount_cents),
-        )
-
-
-def purchase_row(conn: sqlite3.Connection, purchase_id: str) -> dict[str, Any] | None:
-    row = conn.execute(
-        "SELECT purchase_id, member_id, category, quantity, amount_cents,"
-        " minimum_upfront_cents, paid_cents, paid_up, structured_reference, opened_on"
-        " FROM purchases WHERE purchase_id = ?",
-        (purchase_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    keys = ("purchase_id", "member_id", "category", "quantity", "amount_cents",
-            "minimum_upfront_cents", "paid_cents", "paid_up", "structured_reference",
-            "opened_on")  # fmt: skip
-    return dict(zip(keys, row, strict=True))
-
-
-def register(
-    conn: sqlite3.Connection, as_of: dt.date, *, domicile_of: set[str] | None = None
-) -> dict[str, Any]:
-    """The share register as it stood at the end of `as_of`. `domicile_of`: the holders whose
-    domicile is shown (None: all of them; a member key sees only its own)."""
-    day = as_of.isoformat()
-    holders: dict[str, dict[str, Any]] = {}
-    rows = conn.execute(
-        "SELECT e.member_id, e.purchase_id, e.kind, e.on_date, e.category, e.quantity,"
-        " e.amount_cents, h.kind, h.name, h.domicile, h.enterprise_number, h.admitted_on"
-        " FROM entries e JOIN holders h ON h.member_id = e.member_id"
-        " WHERE e.on_date <= ? ORDER BY h.admitted_on, e.member_id, e.on_date, e.seq",
-        (day,),
-    )
-    for member, purchase, kind, on, category, quantity, amount, *holder in rows:
-        entry = holders.get(member)
-        if entry is None:
-            holder_kind, name, domicile, enterprise, admitted = holder
-            shown = domicile_of is None or member in domicile_of
-            entry = holders[member] = {
-                "member_id": member, "kind": holder_kind, "name": name,
-                "domicile": domicile if shown else None, "enterprise_number": enterprise,
-                "admitted_on": admitted, "shares": {"A": 0, "B": 0}, "paid_cents": 0,
-                "entries": [],
-            }  # fmt: skip
-        if kind == "subscription":
-            entry["shares"][category] += quantity
-        elif kind == "payment":
-            entry["paid_cents"] += amount
-        else:
-            entry["shares"] = {"A": 0, "B": 0}
-        entry["entries"].append(
-            {"kind": kind, "on": on, "purchase_id": purchase, "category": category,
-             "quantity": quantity, "amount_cents": amount}
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, member_id, purchase_id, transfer_id, kind, str(on), category, quantity,
+             amount_cents, counterparty),
         )  # fmt: skip
-    listed = list(holders.values())
-    by_category = {c: sum(h["shares"][c] for h in listed) for c in ("A", "B")}
-    return {
-        "as_of": day,
-        "total_shares": by_category["A"] + by_category["B"],
-        "shares_by_category": by_category,
-        "holders": listed,
-    }
-
-
-def share_years(conn: sqlite3.Connection, member_id: str) -> list[int]:
-    rows = conn.execute(
-        "SELECT year FROM share_years WHERE member_id = ? ORDER BY year", (member_id,)
-    )
-    return [row[0] for row in rows]
-
-
-def contracts_in_year(conn: sqlite3.Connection, member_id: str, year: int) -> dict[str, int]:
-    rows = conn.execute(
-        "SELECT tool, COUNT(*) FROM contracts WHERE member_id = ? AND year = ? GROUP BY tool",
-        (member_id, year),
-    )
-    return {tool: count for tool, count in rows}
-
-
-def active_members(
-    conn: sqlite3.Connection, year: int, contract_tool: int, activity_tool: int
-) -> list[dict[str, Any]]:
-    """Members with at least `contract_tool` contracts in `year` through the Contract tool, or
-    `activity_tool` through the Activity tool."""
-    rows = conn.execute(
-        "SELECT member_id, SUM(tool = 'contract'), SUM(tool = 'activity') FROM contracts"
-        " WHERE year = ? GROUP BY member_id"
-        " HAVING SUM(tool = 'contract') >= ? OR SUM(tool = 'activity') >= ?"
-        " ORDER BY member_id",
-        (year, contract_tool, activity_tool),
-    )
-    return [
-        {"member_id": member, "contract_tool": contracts, "activity_tool": activities}
-        for member, contracts, activities in rows
-    ]
-
-
-def shareholders_on(conn: sqlite3.Connection, day: dt.date) -> int:
-    """How many holders held at least one share at the end of `day` (the electorate)."""
-    holders = register(conn, day)["holders"]
-    return sum(1 for h in holders if h["shares"]["A"] + h["shares"]["B"] > 0)

@@ -1,10 +1,15 @@
-"""Governance's policy on billing's unmatched money: a bank line whose structured reference is
-one of ours settles the share purchase it names. Billing knows nothing of shares; it publishes
-every credit movement it cannot match and governance recognises its own references.
+"""Governance's reactions to other contexts' events.
 
-At least once (ReactionRunner): the payment id derives from billing's (`B<payment_id>`), so a
-replay finds it recorded and changes nothing. A line that would overpay is left to ops (it stays
-in billing's unmatched queue), never half-applied.
+- Billing's unmatched money: a bank line whose structured reference is one of ours settles the
+  share purchase it names. Billing knows nothing of shares; it publishes every credit movement
+  it cannot match and governance recognises its own references. The payment id derives from
+  billing's (`B<payment_id>`), so a replay finds it recorded and changes nothing. A line that
+  would overpay is left to ops (it stays in billing's unmatched queue), never half-applied.
+- Contracts' corrected member details: a holder's name and domicile on the register follow
+  them from the day they were corrected (HolderDetailsCorrected names the correction's event,
+  so a replay changes nothing).
+
+Both at least once (ReactionRunner).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from services.governance.domain.shares import Overpayment, PurchaseNotFound
+from services.governance.domain.shares import Overpayment, PurchaseNotFound, ShareholderNotFound
 from services.governance.handlers import ShareHandlers
 from services.governance.ids import bank_payment_id
 from shared.events.base import Context, Envelope
@@ -58,6 +63,34 @@ class SharePaymentPolicy:
 
     def follow(self) -> None:
         """The background process settles payments: this one only reports how far it got."""
+        self.runner.follow()
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+    def status(self) -> dict[str, object]:
+        return self.runner.status()
+
+
+class HolderDetailsPolicy:
+    def __init__(self, handlers: ShareHandlers, checkpoint_db: Path | str) -> None:
+        self.handlers = handlers
+        self.runner = ReactionRunner(
+            handlers.store, "governance-holder-details", ("MemberDetailsCorrected",),
+            self.react, checkpoint_db,
+        )  # fmt: skip
+
+    def react(self, envelope: Envelope) -> None:
+        context = Context.new(ACTOR, self.handlers.clock.now()).caused_by(envelope)
+        try:
+            self.handlers.follow_member_details(envelope, context)
+        except ShareholderNotFound:
+            return  # not a holder (any more): the register has nothing to follow
+
+    def start(self) -> None:
+        self.runner.start()
+
+    def follow(self) -> None:
         self.runner.follow()
 
     def stop(self) -> None:

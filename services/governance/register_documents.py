@@ -15,6 +15,7 @@ from shared.personal import reveal
 CSV_COLUMNS = (
     "member_id", "holder_kind", "name", "domicile", "enterprise_number", "shares_a", "shares_b",
     "paid_cents", "entry", "on", "purchase_id", "category", "quantity", "amount_cents",
+    "transfer_id", "counterparty",
 )  # fmt: skip
 _FONT = "helvetica"
 _GREY = (235, 235, 235)
@@ -34,7 +35,7 @@ def register_csv(register: dict[str, Any]) -> str:
             writer.writerow(
                 [*head, entry["kind"], entry["on"], entry["purchase_id"] or "",
                  entry["category"] or "", "" if entry["quantity"] is None else entry["quantity"],
-                 entry["amount_cents"]]
+                 entry["amount_cents"], entry["transfer_id"] or "", entry["counterparty"] or ""]
             )  # fmt: skip
     return out.getvalue()
 
@@ -72,6 +73,7 @@ def register_pdf(register: dict[str, Any]) -> bytes:
     )
     pdf.cell(0, 6, _text(summary), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
+    names = {holder["member_id"]: holder["name"] for holder in register["holders"]}
     for holder in register["holders"]:
         pdf.set_font(_FONT, "B", 10)
         identity = holder["name"]
@@ -85,16 +87,21 @@ def register_pdf(register: dict[str, Any]) -> bytes:
         paid = _eur(holder["paid_cents"])
         line = _text(f"{place} : {domicile} - parts {held} - versé {paid}")
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
-        with pdf.table(headings_style=headings, col_widths=(20, 25, 15, 15, 25)) as table:
-            table.row(["Date", "Mouvement", "Catégorie", "Parts", "Montant"])
+        widths = (20, 25, 15, 12, 22, 30)
+        with pdf.table(headings_style=headings, col_widths=widths) as table:
+            table.row(["Date", "Mouvement", "Catégorie", "Parts", "Montant", "Contrepartie"])
             for entry in holder["entries"]:
                 quantity = "" if entry["quantity"] is None else str(entry["quantity"])
                 table.row(
-                    [entry["on"], _LABELS[entry["kind"]], entry["category"] or "", quantity,
-                     _eur(entry["amount_cents"])]
+                    [entry["on"], _text(_LABELS[entry["kind"]]), entry["category"] or "",
+                     quantity, _eur(entry["amount_cents"]),
+                     _text(names.get(entry["counterparty"], entry["counterparty"] or ""))]
                 )  # fmt: skip
         pdf.ln(3)
     return bytes(pdf.output())
 
 
-_LABELS = {"subscription": "Souscription", "payment": "Versement", "redemption": "Remboursement"}
+_LABELS = {
+    "subscription": "Souscription", "payment": "Versement", "redemption": "Remboursement",
+    "transfer_out": "Cession", "transfer_in": "Acquisition (cession)",
+}  # fmt: skip

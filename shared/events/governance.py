@@ -3,13 +3,16 @@
 Streams:
 - `shareholder-<member_id>`: ShareholderAdmitted once, then every purchase (one ShareBought per
   calendar year a category A purchase covers, one per category B purchase), its payments,
-  the resignation and the redemption;
+  the holder's corrected name and domicile (HolderDetailsCorrected), the shares given
+  (ShareTransferred) and received (ShareTransferReceived, appended atomically with the giver's
+  ShareTransferred), the resignation and the redemption;
 - `sharenumbers-<year>`: one SharePurchaseNumbered per purchase, gapless: the sequence is the
   base of the purchase's structured reference, so a bank line resolves to it by reading one
   event (no lookup table beside the log);
 - `assembly-<assembly_id>`: AssemblyConvened, who voted (VoteCast: never what), then at the
   close one BallotsOpened holding every ballot, canonically sorted, and the results;
-- `board-coop`: mandates (BoardMemberElected) and the managing director's appointments.
+- `board-coop`: mandates (BoardMemberElected, BoardMandateEnded when a renewal ends one before
+  its term) and the managing director's appointments.
 
 Money is integer cents; dates are ISO dates; ids are strings.
 """
@@ -70,6 +73,21 @@ class ShareholderAdmitted(DomainEvent):
 
 
 @event
+class HolderDetailsCorrected(DomainEvent):
+    """The holder's name and domicile (legal persons: name, seat, number) from `corrected_on`
+    on: the register as of an earlier day keeps the earlier ones. `correction_id` names what
+    it follows (the contracts member's MemberDetailsCorrected event, or an ops correction)."""
+
+    member_id: str
+    correction_id: str
+    name: Annotated[str, OF_MEMBER]
+    domicile: Annotated[str, OF_MEMBER]
+    enterprise_number: str | None
+    corrected_on: dt.date
+    source: Literal["member-details", "ops"]
+
+
+@event
 class SharePurchaseNumbered(DomainEvent):
     """Stream sharenumbers-<year>: the purchase that took `sequence` of `year`."""
 
@@ -111,6 +129,50 @@ class SharesPaidUp(DomainEvent):
     purchase_id: str
     member_id: str
     paid_on: dt.date
+
+
+class TransferLot(_Part):
+    """Shares a transfer takes from one of the giver's lots (a purchase, or shares it received
+    by an earlier transfer): category A names the years those shares covered."""
+
+    lot_id: str
+    quantity: int = Field(gt=0)
+    years: tuple[int, ...] = ()
+    paid_in_cents: int
+
+
+@event
+class ShareTransferred(DomainEvent):
+    """Stream of the giver (`member_id`): paid-up shares go to `to_member_id`, who receives them
+    in the same append (ShareTransferReceived). Category A: the years those shares covered for
+    the giver are released (never the current year's)."""
+
+    transfer_id: str
+    member_id: str
+    to_member_id: str
+    category: Category
+    quantity: int = Field(gt=0)
+    years: tuple[int, ...]
+    lots: tuple[TransferLot, ...]
+    paid_in_cents: int
+    transferred_on: dt.date
+
+
+@event
+class ShareTransferReceived(DomainEvent):
+    """Stream of the receiver (`member_id`). Category A: the years the shares cover for it (the
+    earliest from the transfer's year on that it does not cover yet). `board_admitted_on`: the
+    board's admission of a receiver who held no share."""
+
+    transfer_id: str
+    member_id: str
+    from_member_id: str
+    category: Category
+    quantity: int = Field(gt=0)
+    years: tuple[int, ...]
+    paid_in_cents: int
+    received_on: dt.date
+    board_admitted_on: dt.date | None = None
 
 
 @event
@@ -167,6 +229,15 @@ class Election(_Part):
     candidates: tuple[Candidate, ...]
 
 
+class BoardRenewal(_Part):
+    """The part of the board an ordinary assembly renews: the election's seats take `terms`
+    (years, longest first, in the order the count fills them) and the mandates of `renews`
+    end at the assembly."""
+
+    terms: tuple[int, ...]
+    renews: tuple[str, ...]  # member ids of the mandates ending
+
+
 @event
 class AssemblyConvened(DomainEvent):
     assembly_id: str
@@ -176,6 +247,8 @@ class AssemblyConvened(DomainEvent):
     resolutions: tuple[Resolution, ...]
     election: Election | None = None
     max_proxies_per_voter: int
+    kind: Literal["ordinary", "extraordinary"] = "ordinary"
+    renewal: BoardRenewal | None = None  # None: every seat elected takes the full term
 
 
 @event
@@ -258,6 +331,17 @@ class BoardMemberElected(DomainEvent):
     category: Category
     starts_on: dt.date
     ends_on: dt.date
+
+
+@event
+class BoardMandateEnded(DomainEvent):
+    """A mandate renewed by an assembly ends the day before it (its successor sits from the
+    assembly's day), whatever day its term would have ended."""
+
+    member_id: str
+    election_id: str
+    ended_on: dt.date
+    reason: Literal["renewed"]
 
 
 @event

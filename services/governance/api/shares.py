@@ -1,5 +1,5 @@
-"""Shares: purchases (`/v1/share-purchases`), shareholders' standing and leaving
-(`/v1/shareholders`), the legal register (`/v1/share-register`), active members."""
+"""Shares: purchases (`/v1/share-purchases`), shareholders' standing, transfers, corrections
+and leaving (`/v1/shareholders`), the legal register (`/v1/share-register`), active members."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from services.governance import projections, schemas
+from services.governance import queries, schemas
 from services.governance.api.common import Runtime, caught_up
 from services.governance.domain.shares import Holder, PurchaseNotFound, ShareholderNotFound
-from services.governance.handlers import PurchaseRequest
+from services.governance.handlers import PurchaseRequest, TransferRequest
 from services.governance.register_documents import register_csv, register_pdf
 from shared.http.auth import PrincipalDep, StaffDep, forbidden
 from shared.http.inputs import IsoDate, PathId, WholeNumber
@@ -52,7 +52,7 @@ def buy_shares(
 def _member_of(runtime: Runtime, purchase_id: str) -> str:
     caught_up(runtime.views, None)
     with runtime.views.read() as conn:
-        row = projections.purchase_row(conn, purchase_id)
+        row = queries.purchase_row(conn, purchase_id)
     if row is None:
         raise PurchaseNotFound(f"no share purchase {purchase_id}")
     member_id: str = row["member_id"]
@@ -90,13 +90,51 @@ def get_shareholder(member_id: PathId, principal: PrincipalDep, runtime: Runtime
     today = runtime.shares.clock.today()
     rules = governance_on(today)
     with runtime.views.read() as conn:
-        counts = projections.contracts_in_year(conn, member_id, today.year)
+        counts = queries.contracts_in_year(conn, member_id, today.year)
     is_active = counts.get("contract", 0) >= rules.active_contract_tool_contracts or (
         counts.get("activity", 0) >= rules.active_activity_tool_contracts
     )
     return schemas.standing_body(loaded.state) | {
         "active": is_active, "contracts_this_year": counts, "version": loaded.version,
     }  # fmt: skip
+
+
+@shareholders.post("/{member_id}/transfers", status_code=201)
+def transfer_shares(
+    member_id: PathId, body: schemas.TransferIn, principal: PrincipalDep, runtime: Runtime,
+    context: ContextDep, response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    """The holder's paid-up shares to another shareholder (its own key, or staff), or to a
+    person the board admitted (staff, who record the board's decision)."""
+    if not principal.can_see_member(member_id):
+        raise forbidden("a member key transfers its own shares only")
+    if not principal.is_staff and (body.board_admitted_on or body.legal_person):
+        raise forbidden("staff record the board's admission of a new holder")
+    legal = body.legal_person
+    holder = None if legal is None else Holder("legal", legal.name, legal.seat,
+                                               legal.enterprise_number)  # fmt: skip
+    request = TransferRequest(
+        member_id, body.to_member_id, body.category, body.quantity, body.board_admitted_on,
+        holder,
+    )  # fmt: skip
+    outcome = runtime.shares.transfer(request, context)
+    if outcome.giver.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    given = next(t for t in outcome.giver.state.given if t.transfer_id == outcome.transfer_id)
+    return schemas.transfer_body(given) | {"position": outcome.giver.position}
+
+
+@shareholders.post("/{member_id}/details")
+def correct_holder(
+    member_id: PathId, body: schemas.HolderCorrectionIn, staff: StaffDep, runtime: Runtime,
+    context: ContextDep,
+) -> dict[str, Any]:  # fmt: skip
+    """Ops correct how the register names a holder, from today on (a legal person's seat, a
+    person's domicile not kept by the contracts tool); earlier days keep what they said."""
+    handled = runtime.shares.correct_holder(
+        member_id, body.name, body.domicile, body.enterprise_number, context
+    )
+    return schemas.standing_body(handled.state) | {"position": handled.position}
 
 
 @shareholders.post("/{member_id}/resignation")
@@ -144,7 +182,7 @@ def share_register(
     caught_up(runtime.views, None)
     own = None if principal.is_staff else {principal.member_id or ""}
     with runtime.views.read() as conn:
-        body = projections.register(conn, day, domicile_of=own)
+        body = queries.register(conn, day, domicile_of=own)
     wanted = format or ("csv" if "text/csv" in (accept or "") else None)
     wanted = wanted or ("pdf" if "application/pdf" in (accept or "") else "json")
     if wanted == "csv":
@@ -162,7 +200,7 @@ def list_active_members(
     rules = governance_on(runtime.shares.clock.today())
     caught_up(runtime.views, None)
     with runtime.views.read() as conn:
-        items = projections.active_members(
+        items = queries.active_members(
             conn, chosen, rules.active_contract_tool_contracts,
             rules.active_activity_tool_contracts,
         )  # fmt: skip

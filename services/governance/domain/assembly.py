@@ -25,6 +25,7 @@ from shared.events.governance import (
     Ballot,
     BallotsOpened,
     BoardElectionCounted,
+    BoardRenewal,
     Election,
     Resolution,
     ResolutionDecided,
@@ -65,6 +66,10 @@ class BallotBoxMismatch(Conflict):
     code = "ballot-box-mismatch"
 
 
+class RenewalMismatch(DomainError):
+    code = "board-renewal-mismatch"
+
+
 @dataclass(frozen=True)
 class NoAssembly:
     pass
@@ -94,6 +99,8 @@ class Convene:
     election: Election | None
     convening_days: int
     max_proxies_per_voter: int
+    kind: str = "ordinary"  # "ordinary" | "extraordinary"
+    renewal: BoardRenewal | None = None
 
 
 @dataclass(frozen=True)
@@ -126,11 +133,18 @@ def convene(command: Convene, state: AssemblyState) -> list[DomainEvent]:
             f"an assembly is convened at least {command.convening_days} days ahead",
             field="held_on",
         )
+    renewal = command.renewal
+    if renewal is not None and (command.election is None or command.kind != "ordinary"
+                                or command.election.seats != len(renewal.terms)):  # fmt: skip
+        raise RenewalMismatch("an ordinary assembly renews the board with a term per seat",
+                              field="election")  # fmt: skip
     return [
         AssemblyConvened(
             assembly_id=command.assembly_id, title=command.title, held_on=command.held_on,
             convened_on=command.today, resolutions=command.resolutions,
             election=command.election, max_proxies_per_voter=command.max_proxies_per_voter,
+            kind="extraordinary" if command.kind == "extraordinary" else "ordinary",
+            renewal=command.renewal,
         )
     ]  # fmt: skip
 

@@ -72,6 +72,16 @@ class BoardRules:
     continuing: tuple[Candidate, ...] = ()
 
 
+def quota_needs(rules: BoardRules, seats: int) -> dict[Quota, tuple[int, int]]:
+    """Per quota, the members the board after an election of `seats` must count and how many of
+    them the continuing members already are."""
+    size = len(rules.continuing) + seats
+    rates = {"women": rules.min_women, "men": rules.min_men, "category_a": rules.min_category_a}
+    return {
+        q: (math.ceil(rates[q] * size), sum(_has(c, q) for c in rules.continuing)) for q in QUOTAS
+    }
+
+
 def _has(candidate: Candidate, quota: Quota) -> bool:
     if quota == "women":
         return candidate.gender == "F"

@@ -1,4 +1,6 @@
-"""The shareholder aggregate (stream `shareholder-<member_id>`): purchases, payments, leaving.
+"""The shareholder aggregate (stream `shareholder-<member_id>`): purchases, payments, the
+holder's corrections, leaving. Its state and fold are in `holdings`, transfers between two
+holders in `transfers`.
 
 Rules (DOMAIN.md §4, issue 12):
 - a share costs the dated share price; category A covers calendar years of use: the n shares
@@ -10,23 +12,26 @@ Rules (DOMAIN.md §4, issue 12):
 - a purchase is pending until its minimum up front is paid (A: all of it), paid up when all is;
 - resigning is possible in the first months of the financial year (the calendar year), death
   at any time; the member leaves with all its shares, repaid after the board approved at most
-  what each purchase paid in, capped at the net asset value per share. No dividend, ever.
+  what each lot (purchase or shares received) paid in, capped at the net asset value per
+  share. No dividend, ever;
+- a correction of the holder's name or domicile holds from the day it is recorded: the
+  register as of an earlier day keeps what it said that day.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import assert_never
 
+from services.governance.domain.holdings import Holder, Purchase, Shareholder, evolve
 from shared.decider import Conflict, Decider, DomainError
 from shared.events.base import DomainEvent
 from shared.events.governance import (
     Category,
-    HolderKind,
+    HolderDetailsCorrected,
     MemberResigned,
     ShareBought,
     ShareholderAdmitted,
@@ -36,6 +41,8 @@ from shared.events.governance import (
     ShareRedemptionApproved,
     SharesPaidUp,
 )
+
+__all__ = ["Holder", "Purchase", "Shareholder", "evolve"]  # the state, from its own module
 
 
 class StaffCommitmentNotMet(DomainError):
@@ -80,55 +87,8 @@ class RedemptionAmountMismatch(DomainError):
     code = "redemption-amount-mismatch"
 
 
-@dataclass(frozen=True)
-class Holder:
-    kind: HolderKind
-    name: str
-    domicile: str
-    enterprise_number: str | None
-
-
-@dataclass(frozen=True)
-class Purchase:
-    purchase_id: str
-    category: Category
-    quantity: int
-    amount_cents: int
-    minimum_upfront_cents: int
-    structured_reference: str
-    opened_on: dt.date
-    years: tuple[int, ...] = ()
-    paid_cents: int = 0
-    payment_ids: frozenset[str] = frozenset()
-    paid_up: bool = False
-
-    @property
-    def status(self) -> str:
-        if self.paid_up:
-            return "paid"
-        return "partly_paid" if self.paid_cents >= self.minimum_upfront_cents else "pending"
-
-
-@dataclass(frozen=True)
-class Shareholder:
-    member_id: str
-    holder: Holder | None = None
-    purchases: dict[str, Purchase] = field(default_factory=dict)
-    resigned: MemberResigned | None = None
-    approved: ShareRedemptionApproved | None = None
-    redeemed: ShareRedeemed | None = None
-
-    @property
-    def years_covered(self) -> frozenset[int]:
-        return frozenset(y for p in self.purchases.values() for y in p.years)
-
-    @property
-    def quantity(self) -> int:
-        return 0 if self.redeemed else sum(p.quantity for p in self.purchases.values())
-
-    @property
-    def paid_in_cents(self) -> int:
-        return sum(p.paid_cents for p in self.purchases.values())
+class NotALegalPerson(DomainError):
+    code = "not-a-legal-person"
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -177,7 +137,22 @@ class RedeemShares:
     amount_cents: int  # what was repaid: exactly the approved amount
 
 
-ShareCommand = BuyShares | RecordSharePayment | Resign | ApproveRedemption | RedeemShares
+@dataclass(frozen=True)
+class CorrectHolder:
+    """The holder's name and domicile from `today` on. None keeps a field as it is;
+    `correction_id` makes a correction followed twice (a reaction's replay) count once."""
+
+    correction_id: str
+    today: dt.date
+    source: str  # "member-details" | "ops"
+    name: str | None = None
+    domicile: str | None = None
+    enterprise_number: str | None = None
+
+
+ShareCommand = (
+    BuyShares | RecordSharePayment | Resign | ApproveRedemption | RedeemShares | CorrectHolder
+)
 
 
 def staff_commitment_shares(salary_cents: int, rate: Decimal, price_cents: int) -> int:
@@ -309,7 +284,7 @@ def approve(command: ApproveRedemption, state: Shareholder) -> list[DomainEvent]
     if state.resigned is None or state.approved is not None:
         raise RedemptionNotApprovable("only a resignation not yet approved can be approved")
     cap = command.net_asset_value_per_share_cents
-    amount = sum(min(p.paid_cents, cap * p.quantity) for p in state.purchases.values())
+    amount = state.redemption_cents(cap)
     return [
         ShareRedemptionApproved(
             member_id=state.member_id, quantity=state.quantity, paid_in_cents=state.paid_in_cents,
@@ -336,6 +311,30 @@ def redeem(command: RedeemShares, state: Shareholder) -> list[DomainEvent]:
     ]  # fmt: skip
 
 
+def correct(command: CorrectHolder, state: Shareholder) -> list[DomainEvent]:
+    holder = state.holder
+    if holder is None:
+        raise ShareholderNotFound(f"no shareholder {state.member_id}")
+    if command.correction_id in state.corrections:
+        return []
+    if command.enterprise_number is not None and holder.kind != "legal":
+        raise NotALegalPerson(
+            "only a legal person has an enterprise number", field="enterprise_number"
+        )
+    name = command.name or holder.name
+    domicile = command.domicile or holder.domicile
+    number = command.enterprise_number or holder.enterprise_number
+    if (name, domicile, number) == (holder.name, holder.domicile, holder.enterprise_number):
+        return []
+    return [
+        HolderDetailsCorrected(
+            member_id=state.member_id, correction_id=command.correction_id, name=name,
+            domicile=domicile, enterprise_number=number, corrected_on=command.today,
+            source="member-details" if command.source == "member-details" else "ops",
+        )
+    ]  # fmt: skip
+
+
 def decide(command: ShareCommand, state: Shareholder) -> Sequence[DomainEvent]:
     match command:
         case BuyShares():
@@ -348,43 +347,10 @@ def decide(command: ShareCommand, state: Shareholder) -> Sequence[DomainEvent]:
             return approve(command, state)
         case RedeemShares():
             return redeem(command, state)
+        case CorrectHolder():
+            return correct(command, state)
         case _:
             assert_never(command)
-
-
-def evolve(state: Shareholder, event: DomainEvent) -> Shareholder:
-    replace = dataclasses.replace
-    match event:
-        case ShareholderAdmitted():
-            holder = Holder(event.kind, event.name, event.domicile, event.enterprise_number)
-            return replace(state, holder=holder)
-        case SharePurchaseOpened():
-            purchase = Purchase(
-                event.purchase_id, event.category, event.quantity, event.amount_cents,
-                event.minimum_upfront_cents, event.structured_reference, event.opened_on,
-            )  # fmt: skip
-            return replace(state, purchases={**state.purchases, event.purchase_id: purchase})
-        case ShareBought() if event.purchase_id in state.purchases and event.category == "A":
-            found = state.purchases[event.purchase_id]
-            covered = replace(found, years=(*found.years, event.year))
-            return replace(state, purchases={**state.purchases, event.purchase_id: covered})
-        case SharePaymentReceived():
-            found = state.purchases[event.purchase_id]
-            paid = replace(
-                found, paid_cents=found.paid_cents + event.amount_cents,
-                payment_ids=found.payment_ids | {event.payment_id},
-            )  # fmt: skip
-            return replace(state, purchases={**state.purchases, event.purchase_id: paid})
-        case SharesPaidUp():
-            found = replace(state.purchases[event.purchase_id], paid_up=True)
-            return replace(state, purchases={**state.purchases, event.purchase_id: found})
-        case MemberResigned():
-            return replace(state, resigned=event)
-        case ShareRedemptionApproved():
-            return replace(state, approved=event)
-        case ShareRedeemed():
-            return replace(state, redeemed=event)
-    return state
 
 
 def shareholder_decider(member_id: str) -> Decider[ShareCommand, Shareholder]:
