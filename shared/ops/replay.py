@@ -125,6 +125,9 @@ def audit(
     until = live_position(path) if until is None else until
     scratch.unlink(missing_ok=True)
     replayed = sqlite3.connect(scratch)
+    # A scratch copy: a crash only means auditing again, so no journal and no fsync.
+    replayed.execute("PRAGMA journal_mode=OFF")
+    replayed.execute("PRAGMA synchronous=OFF")
     live = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         folded = fold_into(store, projection, replayed, until, progress)
