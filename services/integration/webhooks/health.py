@@ -61,7 +61,7 @@ class SubscriptionsHealth:
         self.progress = progress
         self.lag_cap = lag_cap
         self._lock = threading.Lock()
-        self._ids: list[str] = []  # in the order they were subscribed
+        self._ids: dict[str, None] = {}  # in the order they were subscribed
         self._scanned: Position = START
         self._lags: dict[tuple[str, EventFilter], LagCounter] = {}
 
@@ -70,11 +70,11 @@ class SubscriptionsHealth:
         with self._lock:
             while batch := self.store.read_all(self._scanned, only_webhooks, 500):
                 for recorded in batch:
-                    if recorded.type == WebhookSubscribed.event_type():
-                        subscribed = decode(recorded).event
-                        assert isinstance(subscribed, WebhookSubscribed)
-                        if subscribed.webhook_id not in self._ids:
-                            self._ids.append(subscribed.webhook_id)
+                    if recorded.type != WebhookSubscribed.event_type():
+                        continue
+                    subscribed = decode(recorded).event
+                    if isinstance(subscribed, WebhookSubscribed):
+                        self._ids.setdefault(subscribed.webhook_id, None)
                 self._scanned = batch[-1].position
             return list(self._ids)
 
