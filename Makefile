@@ -48,6 +48,12 @@ bench-http: setup
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench.http_load $(BENCH_HTTP_ARGS)
 
+# The operations tool's replay and replay --diff of contracts_views over a store of 1,000,000
+# realistic events (bench/replay_million.py; BENCH_REPLAY_ARGS: --events N, --dir PATH, --keep).
+.PHONY: bench-replay
+bench-replay: setup
+	$(BIN)/python -m bench.replay_million $(BENCH_REPLAY_ARGS)
+
 # The same load under py-spy, then strace (fsync/fdatasync per encoding, by file).
 profile-http: setup
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)

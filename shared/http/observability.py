@@ -116,6 +116,14 @@ _RUNNER_METRICS = (
     ("runner_parked_events", "Events a reaction holds back behind waiting ones", "parked", "gauge"),
 )
 
+_SUBSCRIPTION_METRICS = (
+    ("subscription_lag_events", "Events the subscription has still to deliver (capped)",
+     "lag_events"),
+    ("subscription_consecutive_failures", "Failures in a row on the subscription's next event",
+     "consecutive_failures"),
+    ("subscription_parked", "1 while the subscription is parked", "parked"),
+)  # fmt: skip
+
 
 class RunnerCollector(Collector):
     """Per-runner gauges from statuses taken at scrape time."""
@@ -138,6 +146,21 @@ class RunnerCollector(Collector):
                 value = status.get(key)
                 if isinstance(value, bool | int | float):
                     family.add_metric([name], float(value))
+            if family.samples:
+                yield family
+        yield from self._subscriptions()
+
+    def _subscriptions(self) -> Iterator[Metric]:
+        """Gauges per subscription, for a runner whose status lists them (`subscriptions`:
+        records with an `id`)."""
+        for metric, text, key in _SUBSCRIPTION_METRICS:
+            family = GaugeMetricFamily(metric, text, labels=["runner", "subscription"])
+            for name, status in self._statuses.items():
+                listed = status.get("subscriptions")
+                for one in listed if isinstance(listed, list) else ():
+                    value = one.get(key) if isinstance(one, Mapping) else None
+                    if isinstance(value, bool | int | float) and isinstance(one.get("id"), str):
+                        family.add_metric([name, one["id"]], float(value))
             if family.samples:
                 yield family
 

@@ -211,11 +211,14 @@ def _run_checks(request: Request) -> list[dict[str, object]]:
 
 
 def _plain(value: object) -> object:
-    """A value the JSON response can always carry."""
+    """A value the JSON response can always carry: a list of records (a runner's
+    subscriptions, one each) keeps its shape."""
     if value is None or isinstance(value, str | bool | int):
         return value
     if isinstance(value, float) and math.isfinite(value):
         return value
+    if isinstance(value, list) and all(isinstance(item, Mapping) for item in value):
+        return [{str(k): _plain(v) for k, v in item.items()} for item in value]
     return str(value)
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+import time
+from contextlib import AbstractContextManager, suppress
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,22 +18,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import START, EventFilter, EventStore
-from shared.eventstore.projections import Projection
+from shared.eventstore.projections import Projection, ProjectionRunner
 from shared.ops import backup, chain, history, replay
+from shared.ops.meter import Meter
+from shared.ops.meter import progress_bar as meter_bar
 from shared.personal import install_vault
 from shared.personal.backup import BadBackup, export_keys, import_keys
 from shared.settings import Settings
@@ -46,19 +39,8 @@ StoreOption = Annotated[str | None, typer.Option(help="Event store location (els
 DataDirOption = Annotated[Path | None, typer.Option(help="Data directory (else settings)")]
 
 
-class RateColumn(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} events/s", style="cyan")
-
-
-@contextmanager
-def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), RateColumn(),
-               TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
+def progress_bar(label: str, total: int | None) -> AbstractContextManager[Meter]:
+    return meter_bar(label, total, console)
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -199,10 +181,9 @@ def _passphrase(variable: str) -> str:
     return passphrase
 
 
-def _projections(data_dir: Path | None) -> dict[str, tuple[Projection, Path]]:
+def projections(data_dir: Path | None) -> dict[str, tuple[Projection, Path]]:
     """Every projection of the embedded app and its directory (its composition root)."""
     from services import embedded
-    from shared.eventstore.projections import ProjectionRunner
 
     services = embedded.build(_settings(data_dir))
     return {c.projection.name: (c.projection, c.directory) for c in services.components
@@ -216,9 +197,10 @@ def replay_command(
     diff: Annotated[bool, typer.Option(help="Into scratch, then diff with the live one")] = False,
     scratch: Annotated[Path | None, typer.Option(help="Where the scratch copy goes")] = None,
 ) -> None:  # fmt: skip
-    """Rebuild a projection beside the live one and swap (stopped system), or --diff."""
+    """Rebuild a projection beside the live one and swap (stopped system), or --diff. Prints
+    one JSON object per projection: events, seconds and rates (and the differences)."""
     events = _store(store, data_dir)
-    known = _projections(data_dir)
+    known = projections(data_dir)
     chosen = sorted(known) if name == "all" else [name]
     differences = 0
     for each in chosen:
@@ -228,30 +210,55 @@ def replay_command(
         place = scratch or directory.parent / "ops" / f"{each}.scratch.sqlite"
         place.parent.mkdir(parents=True, exist_ok=True)
         if diff:
-            with progress_bar(f"replay {each}", None) as advance:
-                folded, found = replay.audit(events, projection, directory, place, advance)
-            differences += len(found)
-            report = [{"table": d.table, "only_live": d.only_live, "only_replayed": d.only_replayed}
-                      for d in found]  # fmt: skip
-            out.print_json(json.dumps({"projection": each, "events": folded.events,
-                                       "events_per_second": round(folded.rate),
-                                       "differences": report}, default=str))  # fmt: skip
+            differences += _audit(events, projection, directory, place)
         else:
             _rebuild(events, projection, directory)
     if differences:
         raise typer.Exit(1)
 
 
+def _rate(count: int | None, seconds: float) -> int | None:
+    return None if count is None or seconds <= 0 else round(count / seconds)
+
+
+def _audit(events: EventStore, projection: Projection, directory: Path, place: Path) -> int:
+    """The differences found (as a count of tables); the report on standard output."""
+    path = replay.live_file(directory, projection)
+    if not path.exists():
+        console.print(f"{projection.name} has no live read model in {directory}")
+        raise typer.Exit(2)
+    until = replay.live_position(path)
+    counted = _total(events) is not None  # positions count events: a bar with an ETA
+    started = time.perf_counter()
+    with progress_bar(f"replay --diff {projection.name}", until if counted else None) as meter:
+
+        def told(folded: int, position: int) -> None:
+            meter.reach(position) if counted else meter(folded)
+
+        folded, found = replay.audit(events, projection, directory, place, told, until)
+    seconds = time.perf_counter() - started
+    log_events = until if counted else None
+    report = [{"table": d.table, "only_live": d.only_live, "only_replayed": d.only_replayed}
+              for d in found]  # fmt: skip
+    out.print_json(json.dumps({
+        "projection": projection.name, "position": until, "events": folded.events,
+        "log_events": log_events, "fold_seconds": round(folded.seconds, 3),
+        "diff_seconds": round(seconds - folded.seconds, 3),
+        "events_per_second": round(folded.rate),
+        "log_events_per_second": _rate(log_events, seconds), "differences": report,
+    }, default=str))  # fmt: skip
+    return len(found)
+
+
 def _rebuild(events: EventStore, projection: Projection, directory: Path) -> None:
     from shared.background import background_lock
-    from shared.eventstore.projections import ProjectionRunner
 
     try:
         with background_lock(directory.parent, timeout=1.0):
             runner = ProjectionRunner(events, projection, directory)
             runner.start()
             try:
-                runner.rebuild(wait=True)
+                report = _rebuilt(events, runner)
             finally:
                 runner.stop()
     except TimeoutError:
@@ -259,6 +266,36 @@ def _rebuild(events: EventStore, projection: Projection, directory: Path) -> Non
                       "stop it, or audit with --diff")  # fmt: skip
         raise typer.Exit(2) from None
     console.print(f"{projection.name} rebuilt and swapped")
+    out.print_json(json.dumps(report))
+
+
+def _rebuilt(events: EventStore, runner: ProjectionRunner) -> dict[str, object]:
+    """Runs the rebuild in a thread and shows how far the new generation got (read from its
+    own file: the runner's status would count the lag with a read of its own)."""
+    target = events.head()
+    counted = _total(events) is not None
+    fresh = replay.live_file(runner.directory, runner.projection)
+    fresh = fresh.with_name(f"{runner.name}.{int(fresh.name.split('.')[1]) + 1}.sqlite")
+    outcome: list[bool] = []
+    worker = threading.Thread(target=lambda: outcome.append(runner.rebuild(wait=True)))
+    started = time.perf_counter()
+    with progress_bar(f"replay {runner.name}", target if counted else None) as meter:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.5)
+            if counted and fresh.exists():
+                with suppress(sqlite3.Error):
+                    meter.reach(replay.live_position(fresh))
+        if counted:
+            meter.reach(target)
+    seconds = time.perf_counter() - started
+    if outcome != [True]:
+        console.print(f"{runner.name}: the rebuild did not finish")
+        raise typer.Exit(1)
+    log_events = target if counted else None
+    return {"projection": runner.name, "rebuilt": True, "position": target,
+            "log_events": log_events, "seconds": round(seconds, 3),
+            "log_events_per_second": _rate(log_events, seconds)}  # fmt: skip
 
 
 @app.command()
@@ -275,7 +312,7 @@ def explain(
     if stream is not None:
         steps = history.explain_stream(events, stream)
     elif projection and table and column and value is not None:
-        chosen, _ = _projections(data_dir)[projection]
+        chosen, _ = projections(data_dir)[projection]
         steps = history.explain_row(events, chosen, table, column, value)
     else:
         raise typer.BadParameter("give a stream, or --projection, --table, --column and --value")

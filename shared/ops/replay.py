@@ -48,9 +48,13 @@ class Folded:
         return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
+# Told after each batch: how many events it folded, and the position the fold reached.
+Progress = Callable[[int, Position], None]
+
+
 def fold_into(
     store: EventStore, projection: Projection, conn: sqlite3.Connection,
-    until: Position | None = None, progress: Callable[[int], None] | None = None,
+    until: Position | None = None, progress: Progress | None = None,
 ) -> Folded:  # fmt: skip
     """Every event the projection handles, up to `until` (None: the head), into `conn`."""
     projection.create(conn)
@@ -63,12 +67,17 @@ def fold_into(
             for recorded in kept:
                 projection.apply(conn, decode(recorded))
         count += len(kept)
+        past_until = len(kept) < len(batch)
+        if not past_until:
+            after = batch[-1].position
         if progress is not None:
-            progress(len(kept))
-        if len(kept) < len(batch):
+            progress(len(kept), until if past_until and until is not None else after)
+        if past_until:
             break
-        after = batch[-1].position
-    return Folded(count, time.perf_counter() - started, after if until is None else until)
+    reached = after if until is None else until
+    if progress is not None:
+        progress(0, reached)  # the events after the last one folded were read too
+    return Folded(count, time.perf_counter() - started, reached)
 
 
 @dataclass
@@ -106,15 +115,19 @@ def diff(live: sqlite3.Connection, replayed: sqlite3.Connection) -> list[Differe
 
 def audit(
     store: EventStore, projection: Projection, directory: Path, scratch: Path,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None, until: Position | None = None,
 ) -> tuple[Folded, list[Difference]]:  # fmt: skip
-    """Replays into `scratch` up to the live generation's checkpoint, then diffs."""
+    """Replays into `scratch` up to the live generation's checkpoint (`until`, when the
+    caller read it already), then diffs."""
     path = live_file(directory, projection)
     if not path.exists():
         raise FileNotFoundError(f"{projection.name} has no live read model in {directory}")
-    until = live_position(path)
+    until = live_position(path) if until is None else until
     scratch.unlink(missing_ok=True)
     replayed = sqlite3.connect(scratch)
+    # A scratch copy: a crash only means auditing again, so no journal and no fsync.
+    replayed.execute("PRAGMA journal_mode=OFF")
+    replayed.execute("PRAGMA synchronous=OFF")
     live = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         folded = fold_into(store, projection, replayed, until, progress)

@@ -18,34 +18,26 @@ from dataclasses import replace
 import httpx
 
 from services.integration.cloud import encode
-from services.integration.domain.scope import Narrowed, Scope, narrow
 from services.integration.domain.webhook import Park, Webhook, webhook_decider
-from services.integration.feed import scope_for, store_filter
+from services.integration.feed import store_filter
 from services.integration.webhooks import signing
 from services.integration.webhooks.config import WebhookConfig
+from services.integration.webhooks.health import SubscriptionsHealth, summary
 from services.integration.webhooks.progress import Progress, ProgressStore
+from services.integration.webhooks.streams import (
+    CATEGORY,
+    delivery_filter,
+    load_webhook,
+    webhook_stream,
+)
 from services.integration.webhooks.urls import UrlNotAllowed, check_url
 from shared.clock import Clock
 from shared.events.base import Context
-from shared.eventstore.codec import decode
 from shared.eventstore.handling import handle
 from shared.eventstore.port import START, EventFilter, EventStore, Position, RecordedEvent
-from shared.http.auth import Principal
 
 log = logging.getLogger(__name__)
-CATEGORY = "webhook"
 ACTOR = "system:webhooks"
-
-
-def webhook_stream(webhook_id: str) -> str:
-    return f"{CATEGORY}-{webhook_id}"
-
-
-def load_webhook(store: EventStore, webhook_id: str) -> Webhook | None:
-    state = webhook_decider.fold(
-        decode(r).event for r in store.read_stream(webhook_stream(webhook_id))
-    )
-    return state if isinstance(state, Webhook) else None
 
 
 class DeliveryFailed(Exception):
@@ -69,6 +61,7 @@ class Dispatcher:
         self.clock = clock
         self.config = config
         self.progress = progress
+        self.health = SubscriptionsHealth(store, progress)
         self._post = post or self._http_post
         self._jitter = sleep_jitter
         self._stopping = threading.Event()
@@ -150,7 +143,7 @@ class Dispatcher:
             self.progress.save(progress)
         if webhook.parked is not None:
             return True
-        narrowed = self._narrowed(webhook)
+        narrowed = delivery_filter(self.store, webhook)
         if narrowed is None:
             return True
         head = self.store.head()
@@ -172,16 +165,6 @@ class Dispatcher:
                 progress = replace(progress, after_position=last)
                 self.progress.save(progress)
         return not events
-
-    def _narrowed(self, webhook: Webhook) -> Narrowed | None:
-        """The subscription's filter within the owner's scope as it is now."""
-        subscribed = webhook.subscribed
-        owner = Principal(subscribed.owner_key_id, subscribed.owner_role)  # type: ignore[arg-type]
-        scope: Scope = scope_for(self.store, owner)
-        try:
-            return narrow(scope, subscribed.categories, subscribed.types)
-        except Exception:  # the grant shrank below the subscription: deliver nothing
-            return None
 
     def _deliver_one(
         self, webhook: Webhook, recorded: RecordedEvent, progress: Progress
@@ -227,9 +210,11 @@ class Dispatcher:
     # -- status --------------------------------------------------------------------------------
 
     def status(self) -> dict[str, object]:
+        """Each subscription's position, lag, state and last error (`health`). A partner's
+        receiver failing or parked does not make the service unready: it stays caught up."""
         return {
             "name": self.name,
             "caught_up": True,
             "delivering": self.running,
-            "webhooks": len(self._workers),
+            **summary(self.health.report()),
         }

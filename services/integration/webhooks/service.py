@@ -16,9 +16,10 @@ from services.integration.domain.webhook import (
     webhook_decider,
 )
 from services.integration.webhooks.config import WebhookConfig
-from services.integration.webhooks.delivery import CATEGORY, load_webhook, webhook_stream
+from services.integration.webhooks.health import standing, state_of
 from services.integration.webhooks.progress import ProgressStore
 from services.integration.webhooks.signing import InvalidSecret, key_of
+from services.integration.webhooks.streams import CATEGORY, load_webhook, webhook_stream
 from services.integration.webhooks.urls import check_url
 from shared.decider import DomainError
 from shared.events.base import Context
@@ -39,7 +40,7 @@ class WebhookView(BaseModel):
     url: str
     categories: list[str]
     types: list[str]
-    state: str  # active | parked
+    state: str  # active | backing-off | parked
     position: Position  # the last event delivered (or skipped as out of scope)
     delivered: int
     attempts: int  # failures in a row on the next event
@@ -121,22 +122,16 @@ class Webhooks:
 
     def _view(self, webhook: Webhook) -> WebhookView:
         subscribed = webhook.subscribed
-        progress = self.progress.get(subscribed.webhook_id)
-        resumed = progress is None or webhook.resumes > progress.resumes_applied
-        start = (
-            webhook.resumed_after
-            if webhook.resumed_after is not None and resumed
-            else subscribed.after_position
-        )
+        now = standing(webhook, self.progress.get(subscribed.webhook_id))
         return WebhookView(
             webhook_id=subscribed.webhook_id,
             url=subscribed.url,
             categories=subscribed.categories,
             types=subscribed.types,
-            state="parked" if webhook.parked is not None else "active",
-            position=start if progress is None or resumed else progress.after_position,
-            delivered=0 if progress is None else progress.delivered,
-            attempts=0 if progress is None or resumed else progress.attempts,
-            last_error=None if progress is None else progress.last_error,
+            state=state_of(webhook, now),
+            position=now.position,
+            delivered=now.delivered,
+            attempts=now.attempts,
+            last_error=now.last_error,
             parked_at_position=None if webhook.parked is None else webhook.parked.position,
         )
