@@ -70,7 +70,9 @@ async def frames(
         window = await blocking(scan_window, store, narrowed, position, settings.window)
         for recorded in window.events:
             yield ServerSentEvent(
-                encode(recorded).decode(), event="cloudevent", id=str(recorded.position)
+                encode(recorded, narrowed.scope.personal_data).decode(),
+                event="cloudevent",
+                id=str(recorded.position),
             )
         if not window.events and window.scanned_to != position:
             yield ServerSentEvent("{}", event="checkpoint", id=str(window.scanned_to))

@@ -45,7 +45,7 @@ async def list_events(
     narrowed = await narrowed_for(runtime.store, principal, categories, types)
     page = await blocking(feed.read_page, runtime.store, narrowed, start, limit)
     next_cursor = format_cursor(page.cursor) if page.more else None
-    body = encode_page(page.events, next_cursor)
+    body = encode_page(page.events, next_cursor, narrowed.scope.personal_data)
     return Response(body, media_type=JSON, headers={"Feed-Cursor": format_cursor(page.cursor)})
 
 
@@ -79,4 +79,4 @@ async def read_stream(runtime: Runtime, principal: StreamsReader, stream: str) -
     events = await blocking(feed.read_stream, runtime.store, narrowed, stream)
     if not events:
         raise StreamNotFound(f"no stream {stream[:80]!r}", field="stream")
-    return Response(encode_page(events, None), media_type=JSON)
+    return Response(encode_page(events, None, narrowed.scope.personal_data), media_type=JSON)

@@ -5,8 +5,8 @@ naming something outside it is refused (403), an absent one means "all of my sco
 read path (pages, streams, SSE, webhooks) goes through `narrow`, and every event read is
 checked again with `allows`, so a cursor crafted by hand only moves where reading starts.
 
-Personal fields (issue 13's markings) are not built yet: `personal_data` is kept on the
-grant so a filter of `data` can slot in at `allows`' side without a new grant.
+Personal fields (issue 13's markings) reach a reader only when its grant says
+`personal_data`; otherwise `services.integration.cloud` leaves them out of `data`.
 """
 
 from __future__ import annotations

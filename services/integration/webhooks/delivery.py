@@ -155,7 +155,7 @@ class Dispatcher:
                 return False
             if not narrowed.allows(recorded.category, recorded.type):
                 continue
-            progress = self._deliver_one(webhook, recorded, progress)
+            progress = self._deliver_one(webhook, recorded, progress, narrowed.scope.personal_data)
             if progress.attempts:
                 return False  # it failed: the wait was made; try again (or it is parked)
         if not progress.attempts:
@@ -167,10 +167,10 @@ class Dispatcher:
         return not events
 
     def _deliver_one(
-        self, webhook: Webhook, recorded: RecordedEvent, progress: Progress
+        self, webhook: Webhook, recorded: RecordedEvent, progress: Progress, personal_data: bool
     ) -> Progress:
         subscribed = webhook.subscribed
-        body = encode(recorded)
+        body = encode(recorded, personal_data)
         message_id = str(recorded.id)
         headers = signing.headers(subscribed.secret, message_id, int(time.time()), body)
         try:
