@@ -32,17 +32,25 @@ from shared.events.contracts import (
     QuoteRejected,
     WorkDay,
 )
-from shared.events.governance import ShareBought
+from shared.events.governance import (
+    ShareBought,
+    ShareRedeemed,
+    ShareTransferReceived,
+    ShareTransferred,
+)
 from shared.http.paging import InvalidCursor as InvalidCursor  # re-exported: page() raises it
 from shared.http.paging import format_cursor, parse_cursor
 
 
 class SharesHeld:
-    """Which calendar years each member's category A shares cover (from governance)."""
+    """Which calendar years each member's category A shares cover (from governance): bought,
+    received or given away by a transfer, and none from the year of a redemption on."""
 
     name = "contracts_shares"
-    version = 1
-    handles = frozenset({"ShareBought"})
+    version = 2
+    handles = frozenset(
+        {"ShareBought", "ShareTransferred", "ShareTransferReceived", "ShareRedeemed"}
+    )
 
     def create(self, conn: sqlite3.Connection) -> None:
         conn.execute(
@@ -51,11 +59,27 @@ class SharesHeld:
         )
 
     def apply(self, conn: sqlite3.Connection, envelope: Envelope) -> None:
-        event = envelope.event
-        if isinstance(event, ShareBought) and event.category == "A":
-            conn.execute(
-                "INSERT OR IGNORE INTO share_years VALUES (?, ?)", (event.member_id, event.year)
-            )
+        match envelope.event:
+            case ShareBought(category="A") as bought:
+                conn.execute(
+                    "INSERT OR IGNORE INTO share_years VALUES (?, ?)",
+                    (bought.member_id, bought.year),
+                )
+            case ShareTransferReceived(category="A") as received:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO share_years VALUES (?, ?)",
+                    [(received.member_id, year) for year in received.years],
+                )
+            case ShareTransferred(category="A") as given:
+                conn.executemany(
+                    "DELETE FROM share_years WHERE member_id = ? AND year = ?",
+                    [(given.member_id, year) for year in given.years],
+                )
+            case ShareRedeemed() as redeemed:
+                conn.execute(
+                    "DELETE FROM share_years WHERE member_id = ? AND year >= ?",
+                    (redeemed.member_id, redeemed.redeemed_on.year),
+                )
 
 
 def share_years(conn: sqlite3.Connection, member_id: str) -> set[int]:

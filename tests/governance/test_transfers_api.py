@@ -196,3 +196,18 @@ class TestTheHoldersDetails:
         )
         number = api.request("POST", path, json={"enterprise_number": "BE0123"})
         assert_problem(number, 422, "validation-error", field="enterprise_number")
+
+
+class TestTheContractToolSeesTransfers:
+    def test_a_share_received_by_transfer_lifts_the_free_use_limit(self, api: Api) -> None:
+        giver = paid_shareholder(api, 2)  # covers 2026 and 2027
+        receiver = api.register_member()["member_id"]
+        client = api.register_client()["client_id"]
+        for _ in range(3):
+            api.encode(receiver, client)
+        assert_problem(api.try_encode(receiver, client), 422, "share-required", field="member_id")
+
+        body = {"to_member_id": receiver, "category": "A", "quantity": 1,
+                "board_admitted_on": TODAY.isoformat()}  # fmt: skip
+        api.post(f"/v1/shareholders/{giver}/transfers", body, status=201)
+        wait_until(lambda: api.try_encode(receiver, client).status_code == 201)
