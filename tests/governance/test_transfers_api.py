@@ -211,3 +211,12 @@ class TestTheContractToolSeesTransfers:
                 "board_admitted_on": TODAY.isoformat()}  # fmt: skip
         api.post(f"/v1/shareholders/{giver}/transfers", body, status=201)
         wait_until(lambda: api.try_encode(receiver, client).status_code == 201)
+
+    def test_after_a_redemption_the_free_use_limit_applies_again(self, api: Api) -> None:
+        member = paid_shareholder(api, 1)
+        client = api.register_client()["client_id"]
+        api.post(f"/v1/shareholders/{member}/resignation", {"reason": "resignation"})
+        api.post(f"/v1/shareholders/{member}/redemption/approval",
+                 {"net_asset_value_per_share_cents": 3000})  # fmt: skip
+        api.post(f"/v1/shareholders/{member}/redemption", {"amount_cents": 3000})
+        wait_until(lambda: api.try_encode(member, client).status_code == 422)
