@@ -11,9 +11,9 @@ from typing import Any
 from shared.decider import Decider
 from shared.events.base import Envelope
 from shared.eventstore.codec import decode
-from shared.personal import reveal
 from shared.eventstore.port import START, EventFilter, EventStore, Position
 from shared.eventstore.projections import Projection
+from shared.personal import reveal
 
 BATCH = 2000
 
