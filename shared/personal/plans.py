@@ -100,12 +100,10 @@ class MissingSubject(ValueError):
 Transform = Callable[[str, str], str]  # (subject, text) → text
 
 
-def transform(
-    plan: Plan, data: dict[str, Any], change: Transform, model: str = ""
-) -> dict[str, Any]:
+def transform(plan: Plan, data: dict[str, Any], change: Transform, model: str) -> dict[str, Any]:
     """A copy of `data` (an event's JSON object) with each personal text passed to `change`
-    with the subject whose key seals it. `model` names the event in errors: given, a
-    personal value without its person's id is refused (sealing); else the subject is ""."""
+    with the subject whose key seals it; `model` names the event when a personal value comes
+    without its person's id (refused: it could never be erased)."""
     return _apply(plan, data, (data,), change, model)
 
 
@@ -135,8 +133,6 @@ def _subject(leaf: Leaf, scopes: tuple[dict[str, Any], ...], model: str) -> str:
         person = scope.get(leaf.marker.id_field)
         if person:
             return leaf.marker.subject(str(person))
-    if not model:
-        return ""
     raise MissingSubject(f"{model}.{leaf.name} is personal but carries no {leaf.marker.id_field}")
 
 
