@@ -200,7 +200,11 @@ class TestTheBoardRenewedInParts:
 
         next_day = dt.date(2027, 6, 12)
         api.set_today("2027-05-01")
-        newcomers = [shareholder(api, "M") for _ in range(3)] + [shareholder(api, "F")]
+        # Four of each: whichever four mandates end (the founding tie-break decides), both
+        # quotas stay reachable with the four seats.
+        newcomers = [shareholder(api, "M") for _ in range(4)] + [
+            shareholder(api, "F") for _ in range(4)
+        ]
         renewal = convene(
             api, next_day, election={"election_id": "board-2027", "candidates": newcomers}
         )
@@ -211,7 +215,8 @@ class TestTheBoardRenewedInParts:
         assert quotas["women"]["required"] == 8  # 40 % of the 18 after the election
         api.set_today(next_day)
         for voter in women + men:
-            body = {"member_id": voter, "channel": "in_person", "candidates": newcomers}
+            ballot = newcomers[:2] + newcomers[4:6]  # two men, two women: one per seat
+            body = {"member_id": voter, "channel": "in_person", "candidates": ballot}
             api.post(f"/v1/assemblies/{renewal['assembly_id']}/votes", body, status=201)
         closed = api.post(f"/v1/assemblies/{renewal['assembly_id']}/close", {})
         elected = {e["member_id"] for e in closed["board_election"]["elected"]}
