@@ -17,7 +17,7 @@ from services.billing.handlers import BillingHandlers
 from services.billing.ids import CANCELLATION_NOTE, invoice_id_of
 from shared.events.base import Context, Envelope
 from shared.events.contracts import PrestationCancelled, QuoteAccepted
-from shared.eventstore.reactions import ReactionRunner, RetryLater
+from shared.eventstore.reactions import ReactionPolicy, ReactionRunner, RetryLater
 
 log = logging.getLogger(__name__)
 ACTOR = "system:billing"
@@ -27,7 +27,7 @@ class InvoiceNotYetDatable(RetryLater):
     """Today is before the last number's date (a clock set back): wait until it is not."""
 
 
-class InvoicingPolicy:
+class InvoicingPolicy(ReactionPolicy):
     """QuoteAccepted → the invoice; PrestationCancelled after acceptance → a full credit note
     (the prestation never started: the client owes nothing, what it paid is owed back)."""
 
@@ -64,16 +64,3 @@ class InvoicingPolicy:
             self.handlers.credit(invoice_id, reason, None, context, note_suffix=CANCELLATION_NOTE)
         except NumberDatedBeforePrevious as early:
             raise InvoiceNotYetDatable(str(early)) from early
-
-    def start(self) -> None:
-        self.runner.start()
-
-    def follow(self) -> None:
-        """The background process invoices: this one only reports how far it got."""
-        self.runner.follow()
-
-    def stop(self) -> None:
-        self.runner.stop()
-
-    def status(self) -> dict[str, object]:
-        return self.runner.status()

@@ -22,13 +22,13 @@ from services.governance.handlers import ShareHandlers
 from services.governance.ids import bank_payment_id
 from shared.events.base import Context, Envelope
 from shared.events.billing import UnmatchedPaymentReceived
-from shared.eventstore.reactions import ReactionRunner
+from shared.eventstore.reactions import ReactionPolicy, ReactionRunner
 
 log = logging.getLogger(__name__)
 ACTOR = "system:governance"
 
 
-class SharePaymentPolicy:
+class SharePaymentPolicy(ReactionPolicy):
     def __init__(self, handlers: ShareHandlers, checkpoint_db: Path | str) -> None:
         self.handlers = handlers
         self.runner = ReactionRunner(
@@ -58,21 +58,8 @@ class SharePaymentPolicy:
         except (Overpayment, PurchaseNotFound) as refused:
             log.warning("bank payment %s left to ops: %s", received.payment_id, refused)
 
-    def start(self) -> None:
-        self.runner.start()
 
-    def follow(self) -> None:
-        """The background process settles payments: this one only reports how far it got."""
-        self.runner.follow()
-
-    def stop(self) -> None:
-        self.runner.stop()
-
-    def status(self) -> dict[str, object]:
-        return self.runner.status()
-
-
-class HolderDetailsPolicy:
+class HolderDetailsPolicy(ReactionPolicy):
     def __init__(self, handlers: ShareHandlers, checkpoint_db: Path | str) -> None:
         self.handlers = handlers
         self.runner = ReactionRunner(
@@ -86,15 +73,3 @@ class HolderDetailsPolicy:
             self.handlers.follow_member_details(envelope, context)
         except ShareholderNotFound:
             return  # not a holder (any more): the register has nothing to follow
-
-    def start(self) -> None:
-        self.runner.start()
-
-    def follow(self) -> None:
-        self.runner.follow()
-
-    def stop(self) -> None:
-        self.runner.stop()
-
-    def status(self) -> dict[str, object]:
-        return self.runner.status()

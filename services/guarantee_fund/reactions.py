@@ -19,7 +19,7 @@ from shared.events.base import Context, Envelope
 from shared.events.billing import CreditNoteIssued, InvoicePaid, InvoiceWrittenOff, PaymentReceived
 from shared.events.guarantee_fund import GuaranteeFundAdvanced
 from shared.eventstore.projections import ProjectionRunner
-from shared.eventstore.reactions import ReactionRunner, RetryLater
+from shared.eventstore.reactions import ReactionPolicy, ReactionRunner, RetryLater
 
 log = logging.getLogger(__name__)
 ACTOR = "system:guarantee-fund"
@@ -35,7 +35,7 @@ def by_invoice(envelope: Envelope) -> str:
     return f"invoice:{invoice_id}" if invoice_id else envelope.stream
 
 
-class SettlementPolicy:
+class SettlementPolicy(ReactionPolicy):
     def __init__(
         self, handlers: FundHandlers, views: ProjectionRunner, checkpoint_db: Path | str
     ) -> None:
@@ -66,16 +66,3 @@ class SettlementPolicy:
             self.handlers.settle(salary_id, invoice_id, context)
         if envelope.type == "InvoicePaid":
             self.handlers.contribute(invoice_id, context)
-
-    def start(self) -> None:
-        self.runner.start()
-
-    def follow(self) -> None:
-        """The background process settles: this one only reports how far it got."""
-        self.runner.follow()
-
-    def stop(self) -> None:
-        self.runner.stop()
-
-    def status(self) -> dict[str, object]:
-        return self.runner.status()

@@ -15,14 +15,14 @@ from services.payroll.domain.salary import SalaryAlreadyPaid, SalaryIsCancelled
 from services.payroll.handlers import PayrollHandlers
 from shared.events.base import Context, Envelope
 from shared.events.contracts import PrestationAmended, PrestationCancelled, QuoteAccepted
-from shared.eventstore.reactions import ReactionRunner
+from shared.eventstore.reactions import ReactionPolicy, ReactionRunner
 
 log = logging.getLogger(__name__)
 ACTOR = "system:payroll"
 REACTS_TO = ("QuoteAccepted", "PrestationAmended", "PrestationCancelled")
 
 
-class SchedulingPolicy:
+class SchedulingPolicy(ReactionPolicy):
     def __init__(self, handlers: PayrollHandlers, checkpoint_db: Path | str) -> None:
         self.handlers = handlers
         self.runner = ReactionRunner(
@@ -42,16 +42,3 @@ class SchedulingPolicy:
         except (SalaryAlreadyPaid, SalaryIsCancelled) as final:
             # The money has left (or nothing is owed): retrying would never succeed.
             log.warning("payroll ignores %s on %s: %s", envelope.type, envelope.stream, final)
-
-    def start(self) -> None:
-        self.runner.start()
-
-    def follow(self) -> None:
-        """The background process schedules: this one only reports how far it got."""
-        self.runner.follow()
-
-    def stop(self) -> None:
-        self.runner.stop()
-
-    def status(self) -> dict[str, object]:
-        return self.runner.status()

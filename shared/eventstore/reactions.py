@@ -352,3 +352,22 @@ class ReactionRunner:
             log.warning("reaction %s did not stop (a reaction hangs?)", self.name)
             return
         self._conn.close()
+
+
+class ReactionPolicy:
+    """A service's policy whose lifecycle is its `ReactionRunner`'s: the runner reacts in the
+    background process; in the HTTP process `follow` only reports how far it got."""
+
+    runner: ReactionRunner
+
+    def start(self) -> None:
+        self.runner.start()
+
+    def follow(self) -> None:
+        self.runner.follow()
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+    def status(self) -> dict[str, object]:
+        return self.runner.status()
