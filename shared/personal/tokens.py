@@ -17,12 +17,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "{pii1:"
 KEY_BYTES = 32
-_NONCE_BYTES = 12
+NONCE_BYTES = 12
 TOKEN = re.compile(r"\{pii1:([a-z]{1,20}/[^\s:{}]{1,100}):([A-Za-z0-9_-]{38,})\}")
 
 
 def seal(cipher: AESGCM, subject: str, text: str) -> str:
-    nonce = os.urandom(_NONCE_BYTES)
+    nonce = os.urandom(NONCE_BYTES)
     sealed = cipher.encrypt(nonce, text.encode(), subject.encode())
     body = base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
     return f"{PREFIX}{subject}:{body}}}"
@@ -32,7 +32,7 @@ def open_sealed(cipher: AESGCM, subject: str, body: str) -> str | None:
     """The clear text, or None when `body` was not sealed with this key for this subject."""
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        clear = cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], subject.encode())
+        clear = cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], subject.encode())
     except (InvalidTag, ValueError):
         return None
     return clear.decode()

@@ -30,3 +30,11 @@ def test_the_log_search_finds_a_leaked_value() -> None:
 
     lines = ["coop.http: POST /v1/members 201", "coop.x: member 85073003328 registered"]
     assert personal_lines(lines) == [lines[1]]
+
+
+def test_a_text_that_only_begins_like_a_sealed_value_does_not_hide_a_real_one() -> None:
+    sealed = current_vault().seal("member/R-3", "Martin")
+    body = json.dumps({"note": "{pii1: not one", "name": sealed, "x": "{pii1:a/b:c}"}).encode()
+    assert json.loads(reveal_json(body)) == {
+        "note": "{pii1: not one", "name": "Martin", "x": "{pii1:a/b:c}"
+    }
