@@ -119,7 +119,7 @@ def encode(command: EncodePrestation, state: PrestationState) -> list[DomainEven
             command.declaration_id,
             command.prestation_id,
             command.contract_id,
-            member.member_id,
+            command.member_id,
             command.cooperative,
             member.niss,
             terms,
