@@ -10,27 +10,18 @@ routers read it back through the typed dependencies below.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import contextvars
 import gc
 import hashlib
 import math
-import os
-import queue
 import re
-import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any, ParamSpec, Protocol, TypeVar
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from starlette._utils import get_route_path
-from starlette.routing import Match, Route, WebSocketRoute
-from starlette.types import Scope
 
 from shared.background import BackgroundProcess, start_side
 from shared.clock import Clock, clock_from_settings
@@ -45,6 +36,8 @@ from shared.http.problems import (
     install_problem_handlers,
     problems_as_problem_json,
 )
+from shared.http.routes import DocumentedOnly, PrefixGuard
+from shared.http.threads import blocking as blocking  # where the routers import it from
 from shared.settings import Settings
 from shared.unique import unique_uuid4
 
@@ -139,7 +132,7 @@ def create_service_app(
 
     app.include_router(_operations_router())
     for router in routers:
-        app.include_router(_PrefixGuard(router), responses=PROBLEM_RESPONSES)
+        app.include_router(PrefixGuard(router), responses=PROBLEM_RESPONSES)
     _complete_openapi(app)
     return app
 
@@ -156,36 +149,6 @@ def _freeze_startup_heap() -> None:
         _FROZEN.append(True)
         gc.collect()
         gc.freeze()
-
-
-class _PrefixGuard(APIRouter):
-    """One router, passed over at once by a request whose path cannot match any of its routes.
-
-    The app tries each router in turn, and each tries its routes' patterns one by one: with
-    six services mounted, finding the last router took ~270 µs a request. Behind this guard a
-    router is tried only when the path starts with what all its paths start with."""
-
-    def __init__(self, router: APIRouter) -> None:
-        super().__init__()
-        self.include_router(router)
-        self._literal = _literal_prefix(router)
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if not get_route_path(scope).startswith(self._literal):
-            return Match.NONE, {}
-        return super().matches(scope)
-
-
-def _literal_prefix(router: APIRouter) -> str:
-    """What every path of the router starts with, up to its first parameter ("" when a route
-    has no plain path: a mount, an included router)."""
-    literals = []
-    for route in router.routes:
-        path = getattr(route, "path", None)
-        if not isinstance(route, APIRoute | Route | WebSocketRoute) or not isinstance(path, str):
-            return ""
-        literals.append(path.split("{", 1)[0])
-    return os.path.commonprefix(literals) if literals else ""  # noqa: RUF071 (characters, not segments)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -318,84 +281,6 @@ def _is_ready(check: Mapping[str, object]) -> bool:
     return isinstance(position, int) and isinstance(head, int) and head - position <= READY_LAG
 
 
-# -- blocking calls ------------------------------------------------------------------------------
-
-P = ParamSpec("P")
-R = TypeVar("R")
-# As many as anyio gives sync endpoints: a request waiting on a commit holds one.
-MAX_BLOCKING_THREADS = 40
-
-
-class _Threads:
-    """Threads that run blocking calls and answer straight on the loop's future.
-
-    `loop.run_in_executor` wraps each call in a `concurrent.futures.Future` (a lock, a
-    condition) chained to an asyncio future by callbacks on both sides; this skips that: one
-    queue put, one `call_soon_threadsafe` back. Threads start when none is idle, up to
-    `limit`, and stay."""
-
-    def __init__(self, limit: int, name: str) -> None:
-        self._limit = limit
-        self._name = name
-        self._work: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._threads = 0
-        self._idle = 0
-
-    def submit(self, work: Callable[[], object]) -> None:
-        with self._lock:
-            if self._idle > 0:
-                self._idle -= 1  # claimed: the next submit will not count on it
-            elif self._threads < self._limit:
-                name = f"{self._name}_{self._threads}"
-                threading.Thread(target=self._serve, name=name, daemon=True).start()
-                self._threads += 1
-        self._work.put(work)
-
-    def _serve(self) -> None:
-        while True:
-            self._work.get()()
-            with self._lock:
-                self._idle += 1
-
-
-_BLOCKING_CALLS = _Threads(MAX_BLOCKING_THREADS, "requests")
-
-
-def _settle(future: asyncio.Future[R], result: R | None, error: BaseException | None) -> None:
-    if future.done():  # the request was cancelled meanwhile (its client went away)
-        return
-    if error is None:
-        future.set_result(result)  # type: ignore[arg-type]
-    else:
-        future.set_exception(error)
-
-
-async def blocking(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-    """Runs a call that waits (on the store, on a commit) off the event loop, in the caller's
-    context (its request id for the logs).
-
-    A sync endpoint costs the event loop two anyio hand-offs (the call, then the response's
-    validation) that took a quarter of its time on the hot write path (bench/RESULTS.md): an
-    async endpoint awaits this one hand-off instead."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[R] = loop.create_future()
-    context = contextvars.copy_context()
-
-    def work() -> None:
-        try:
-            result = context.run(function, *args, **kwargs)
-        except BaseException as error:
-            answer: tuple[R | None, BaseException | None] = (None, error)
-        else:
-            answer = (result, None)
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
-            loop.call_soon_threadsafe(_settle, future, *answer)
-
-    _BLOCKING_CALLS.submit(work)
-    return await future
-
-
 # -- typed dependencies --------------------------------------------------------------------------
 
 
@@ -500,9 +385,10 @@ class Caller:
     context: Context
 
 
-class _BearerCaller(BearerScheme):
+class _BearerCaller(BearerScheme, DocumentedOnly):
     """The bearer scheme answering the principal and the command's context in one resolution
-    (with `PrincipalDep` and `ContextDep`, a request resolved three)."""
+    (with `PrincipalDep` and `ContextDep`, a request resolved three). Its header is read by
+    `request_context`: declared for the OpenAPI document only (so `DirectRoute` may skip it)."""
 
     async def __call__(  # type: ignore[override]
         self,

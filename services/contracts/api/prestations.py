@@ -24,9 +24,11 @@ from services.contracts.api.common import (
 )
 from shared.http.auth import PrincipalDep
 from shared.http.inputs import PathId
+from shared.http.routes import DirectRoute
 from shared.http.service import CallerDep, ContextDep, blocking
 
-prestations = APIRouter(prefix="/v1/prestations", tags=["prestations"])
+# Encodings are the hot write: their plain requests skip FastAPI's dependency solver.
+prestations = APIRouter(prefix="/v1/prestations", tags=["prestations"], route_class=DirectRoute)
 
 
 @prestations.post("", status_code=201, response_model=schemas.PrestationOut)
