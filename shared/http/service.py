@@ -36,7 +36,7 @@ from shared.http.problems import (
     install_problem_handlers,
     problems_as_problem_json,
 )
-from shared.http.routes import DocumentedOnly, PrefixGuard
+from shared.http.routes import DocumentedOnly, include_guarded
 from shared.http.threads import blocking as blocking  # where the routers import it from
 from shared.settings import Settings
 from shared.unique import unique_uuid4
@@ -132,7 +132,7 @@ def create_service_app(
 
     app.include_router(_operations_router())
     for router in routers:
-        app.include_router(PrefixGuard(router), responses=PROBLEM_RESPONSES)
+        include_guarded(app, router, responses=PROBLEM_RESPONSES)
     _complete_openapi(app)
     return app
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from shared.eventstore.sqlite import SQLiteEventStore
 from shared.http.auth import PrincipalDep
 from shared.http.problems import ProblemError, problem_type
-from shared.http.routes import DirectRoute, PrefixGuard
+from shared.http.routes import DirectRoute, include_guarded
 from shared.http.service import CallerDep, create_service_app
 from tests.kit import ADMIN_KEY, bearer, kit_settings
 
@@ -188,9 +188,18 @@ def guarded_app() -> FastAPI:
     async def beta(n: int) -> int:
         return n
 
+    deep = APIRouter()
+
+    @deep.get("/deep/{n}")
+    async def deep_n(n: int) -> int:
+        return n
+
     app = FastAPI()
-    app.include_router(PrefixGuard(things))
-    app.include_router(PrefixGuard(scattered))
+    include_guarded(app, things)
+    include_guarded(app, scattered)
+    include_guarded(app, deep, prefix="/nested")
+    literals = [getattr(r, "literal", None) for r in app.router.routes[-3:]]
+    assert literals == ["/things", "/", "/nested/deep/"]
     return app
 
 
@@ -203,6 +212,8 @@ def guarded_app() -> FastAPI:
         ("GET", "/alpha", 200, "alpha"),
         ("GET", "/beta/3", 200, 3),
         ("GET", "/beta/three", 422, None),
+        ("GET", "/nested/deep/4", 200, 4),
+        ("GET", "/deep/4", 404, {"detail": "Not Found"}),
         ("GET", "/thingsx", 404, {"detail": "Not Found"}),
         ("GET", "/gamma", 404, {"detail": "Not Found"}),
     ],
