@@ -23,15 +23,16 @@ from bench.http_load import describe_others, new_tag, others, post_args, prepare
 from bench.http_load import family as descendants
 
 
-def thread_ticks(pid: int) -> dict[int, int]:
-    """user + system clock ticks of each thread of `pid`."""
+def thread_ticks(pid: int, kind: str = "both") -> dict[int, int]:
+    """Clock ticks of each thread of `pid`: user + system (`kind` "both"), or one of them."""
     found: dict[int, int] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        found[int(task.name)] = int(fields[11]) + int(fields[12])
+        user, system = int(fields[11]), int(fields[12])
+        found[int(task.name)] = {"both": user + system, "user": user, "system": system}[kind]
     return found
 
 
@@ -62,11 +63,15 @@ def main() -> None:
             servers.wait_for_head(client, timeout=30)
             for _ in range(args.runs):
                 threads, procs = thread_ticks(app.pid), process_ticks()
+                kernel = thread_ticks(app.pid, "system")
                 result, _ = wrk.run(
                     app.url + "/v1/prestations", load, [script[0], new_tag(), *script[1:]]
                 )
                 busy = others(procs, process_ticks(), load.seconds, set())
                 loop, rest = split_ms(threads, thread_ticks(app.pid), app.pid)
+                kernel_loop, kernel_rest = split_ms(
+                    kernel, thread_ticks(app.pid, "system"), app.pid
+                )
                 servers.wait_for_head(client, timeout=30)
                 after = process_ticks()
                 children = descendants(after, app.pid) - {app.pid}
@@ -79,11 +84,15 @@ def main() -> None:
                 say(
                     f"{row[0]:6.0f}/s p50 {row[1]:6.1f} p99 {row[2]:6.1f} ms | CPU ms/encoding:"
                     f" loop {row[3]:.2f} + threads {row[4]:.2f} = HTTP {row[3] + row[4]:.2f};"
-                    f" background {row[5]:.2f} | {result.non_2xx} non-2xx |"
+                    f" background {row[5]:.2f} | in the kernel: loop {in_kernel[0] / n:.2f},"
+                    f" threads {in_kernel[1] / n:.2f} | {result.non_2xx} non-2xx |"
                     f" others {describe_others(busy)[:60]}"
                 )
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            say(f"kept {root}")
     loops, rests = [r[3] for r in rows], [r[4] for r in rows]
     http = [a + b for a, b in zip(loops, rests, strict=True)]
     say(f"median HTTP {statistics.median(http):.2f} ms (loop {statistics.median(loops):.2f},"
