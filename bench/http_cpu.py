@@ -69,9 +69,7 @@ def main() -> None:
                 )
                 busy = others(procs, process_ticks(), load.seconds, set())
                 loop, rest = split_ms(threads, thread_ticks(app.pid), app.pid)
-                kernel_loop, kernel_rest = split_ms(
-                    kernel, thread_ticks(app.pid, "system"), app.pid
-                )
+                in_kernel = split_ms(kernel, thread_ticks(app.pid, "system"), app.pid)
                 servers.wait_for_head(client, timeout=30)
                 after = process_ticks()
                 children = descendants(after, app.pid) - {app.pid}
