@@ -65,6 +65,8 @@ from shared.eventstore.handling import (
 from shared.eventstore.port import AppendResult, EventStore
 from shared.parameters import Parameters, cooperative, parameters_on
 
+MAX_COVERED = 100_000  # (member, year) pairs remembered as covered by a share
+
 
 @functools.lru_cache(maxsize=4096)
 def _parameters_on(day: date) -> Parameters:
@@ -111,6 +113,9 @@ class ContractsHandlers(PartyHandlers):
         super().__init__(store, clock)
         self.has_share = has_share
         self.secret = secret
+        # (member, year) pairs seen covered: a share once bought stays bought (the shares view
+        # only ever adds years), so a yes need not be asked again. Bounded; never a no.
+        self._covered: set[tuple[str, int]] = set()
 
     # -- prestations -----------------------------------------------------------------------
 
@@ -136,7 +141,15 @@ class ContractsHandlers(PartyHandlers):
         expected = state.prestation.quote.acceptance_token_sha256
         return hmac.compare_digest(expected, hash_acceptance_token(token))
 
-    # -- prestations -----------------------------------------------------------------------
+    def _has_share(self, member_id: str, year: int) -> bool:
+        if (member_id, year) in self._covered:
+            return True
+        covered = self.has_share(member_id, year)
+        if covered:
+            if len(self._covered) >= MAX_COVERED:
+                self._covered.clear()
+            self._covered.add((member_id, year))
+        return covered
 
     def encode(self, draft: PrestationDraft, context: Context, *, by_staff: bool) -> Encoded:
         """One atomic append: the prestation's documents, and the member's free use if any.
@@ -149,7 +162,7 @@ class ContractsHandlers(PartyHandlers):
         today = self.clock.today()
         parameters = _parameters_on(_rules_day(draft.days, today))
         day_parameters = _parameters_by_day(draft.days, today)
-        share_this_year = self.has_share(draft.member_id, today.year)
+        share_this_year = self._has_share(draft.member_id, today.year)
 
         def decide(loaded: Sequence[Loaded[Any]]) -> list[list[DomainEvent]]:
             prestation, member, client = (part.state for part in loaded)
