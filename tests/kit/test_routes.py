@@ -11,6 +11,7 @@ from typing import Any, get_args
 import fastapi.routing
 import pytest
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
@@ -35,8 +36,23 @@ class NoteOut(BaseModel):
     keyed: bool
 
 
-def notes_router(prefix: str, route_class: type[APIRoute]) -> APIRouter:
-    router = APIRouter(prefix=prefix, route_class=route_class)
+class MarkedJSON(JSONResponse):
+    """A reply class of the app's own (as one that opens sealed values would be)."""
+
+    def render(self, content: Any) -> bytes:
+        return super().render(content).replace(b"hello", b"HELLO")
+
+
+def notes_router(
+    prefix: str, route_class: type[APIRoute], response_class: type[Response] | None = None
+) -> APIRouter:
+    router = (
+        APIRouter(prefix=prefix, route_class=route_class)
+        if response_class is None
+        else APIRouter(
+            prefix=prefix, route_class=route_class, default_response_class=response_class
+        )
+    )
 
     @router.post("", status_code=201, response_model=NoteOut)
     async def write_note(
@@ -67,7 +83,12 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
         title="routes",
         settings=kit_settings(tmp_path),
         store=store,
-        routers=[notes_router("/direct", DirectRoute), notes_router("/general", APIRoute)],
+        routers=[
+            notes_router("/direct", DirectRoute),
+            notes_router("/general", APIRoute),
+            notes_router("/direct-marked", DirectRoute, MarkedJSON),
+            notes_router("/general-marked", APIRoute, MarkedJSON),
+        ],
     )
     store.close()
 
@@ -127,12 +148,21 @@ def test_a_direct_route_answers_as_fastapi_does(
     client: TestClient, name: str, headers: dict[str, str], body: str | bytes
 ) -> None:
     assert answer(client, "/direct", headers, body) == answer(client, "/general", headers, body)
+    marked = answer(client, "/direct-marked", headers, body)
+    assert marked == answer(client, "/general-marked", headers, body)
+
+
+def test_a_direct_route_replies_with_the_routers_response_class(client: TestClient) -> None:
+    got = client.post("/direct-marked", content=NOTE, headers={**ADMIN, **JSON})
+
+    assert (got.status_code, got.json()["text"]) == (201, "HELLO")
 
 
 def test_a_plain_request_skips_the_solver_and_any_other_goes_through_it(
     client: TestClient, solver_calls: list[str]
 ) -> None:
     assert client.post("/direct", content=NOTE, headers={**ADMIN, **JSON}).status_code == 201
+    assert client.post("/direct-marked", content=NOTE, headers={**ADMIN, **JSON}).status_code == 201
     assert solver_calls == []
 
     assert client.post("/direct", content=NOTE, headers=JSON).status_code == 401
