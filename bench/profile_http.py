@@ -237,6 +237,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     parser.add_argument("--timeout", type=float, default=60.0, help="background catch-up limit")
     parser.add_argument("--out", type=Path, default=None, help="where to keep the raw files")
+    parser.add_argument("--no-strace", action="store_true", help="py-spy only (quicker)")
     args = parser.parse_args()
     servers.exit_on_sigterm()
     load = wrk.Load(args.threads, args.connections, args.duration)
@@ -254,10 +255,12 @@ def main() -> None:
             say(f"  meanwhile: {describe_others(busy)}")
             _settle(app, args.timeout)
             gil_stacks, gil_spied = spy(app, parties, load, args.rate, out, gil=True)
-            attached = trace_attached(app, parties, load, out, args.timeout)
+            attached = (
+                None if args.no_strace else trace_attached(app, parties, load, out, args.timeout)
+            )
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    launched = trace_launched(load, args.warmup, out, args.timeout)
+    launched = None if args.no_strace else trace_launched(load, args.warmup, out, args.timeout)
     text = "\n".join([
         f"py-spy at {args.rate} Hz over {load.seconds:g} s of wrk -t{load.threads}"
         f" -c{load.connections}: {spied.rate:,.0f} encodings/s under the profiler;"
@@ -266,10 +269,8 @@ def main() -> None:
         "",
         f"py-spy --gil, the same load again: {gil_spied.rate:,.0f} encodings/s under the profiler",
         report_gil(gil_stacks, args.rate, gil_spied.ok),
-        "",
-        report_flushes(launched),
-        "",
-        report_flushes(attached),
+        *(["", report_flushes(launched)] if launched else []),
+        *(["", report_flushes(attached)] if attached else []),
     ])  # fmt: skip
     (out / "profile.txt").write_text(text + "\n")
     print()

@@ -5,6 +5,7 @@ Ids are derived, never looked up (`services.contracts.ids`).
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,14 @@ from shared.eventstore.handling import (
 )
 from shared.eventstore.port import AppendResult, EventStore
 from shared.parameters import Parameters, cooperative, parameters_on
+
+
+@functools.lru_cache(maxsize=4096)
+def _parameters_on(day: date) -> Parameters:
+    """`parameters_on`, remembered per day: the book is read once per process, so a day's
+    answer never changes, and the lookup scans every dated period (an encoding asks three
+    times: a sixth of its handler's time)."""
+    return parameters_on(day)
 
 
 @dataclass(frozen=True)
@@ -127,8 +136,6 @@ class ContractsHandlers(PartyHandlers):
         expected = state.prestation.quote.acceptance_token_sha256
         return hmac.compare_digest(expected, hash_acceptance_token(token))
 
-    # -- prestations -----------------------------------------------------------------------
-
     def encode(self, draft: PrestationDraft, context: Context, *, by_staff: bool) -> Encoded:
         """One atomic append: the prestation's documents, and the member's free use if any.
 
@@ -138,7 +145,7 @@ class ContractsHandlers(PartyHandlers):
         quote_id = quote_id_of(prestation_id)
         token = acceptance_token(self.secret, quote_id)
         today = self.clock.today()
-        parameters = parameters_on(_rules_day(draft.days, today))
+        parameters = _parameters_on(_rules_day(draft.days, today))
         day_parameters = _parameters_by_day(draft.days, today)
         share_this_year = self.has_share(draft.member_id, today.year)
 
@@ -310,7 +317,7 @@ class ContractsHandlers(PartyHandlers):
         if_match: int | None,
     ) -> Handled[PrestationState]:
         today = self.clock.today()
-        parameters = parameters_on(_rules_day(days, today))
+        parameters = _parameters_on(_rules_day(days, today))
         day_parameters = _parameters_by_day(days, today)
         return self.on_prestation(
             prestation_id,
@@ -363,7 +370,7 @@ def _rules_day(days: Sequence[Day], today: date) -> date:
 
 def _parameters_by_day(days: Sequence[Day], today: date) -> dict[date, Parameters]:
     """The parameters valid on each day worked: its minimum wage is the one valid that day."""
-    return {day.date: parameters_on(max(day.date, today)) for day in days}
+    return {day.date: _parameters_on(max(day.date, today)) for day in days}
 
 
 def _existing(state: PrestationState) -> Prestation:

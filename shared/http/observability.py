@@ -90,9 +90,18 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Each label set's two children, found once: `labels()` checks and locks every call.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route, str(status)).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            labels = (method, route, str(status))
+            children = self.requests.labels(*labels), self.latency.labels(*labels)
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def exposition(self, runners: Iterable[Mapping[str, object]] = ()) -> Response:
         """The metrics, and gauges of the runners whose statuses are given."""
@@ -216,20 +225,22 @@ class ObservabilityMiddleware:
             duration = time.perf_counter() - started
             route = _route_template(scope)
             self.metrics.observe(scope["method"], route, status, duration)
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
+            if access_log.isEnabledFor(logging.INFO):
+                # `info()` without its search of the caller's frame, which no line shows.
+                fields = {
                     "request_id": request_id,
                     "method": scope["method"],
                     "path": scope["path"],
                     "route": route,
                     "status": status,
                     "duration_ms": round(duration * 1000, 2),
-                },
-            )
+                }
+                access_log.handle(
+                    access_log.makeRecord(
+                        access_log.name, logging.INFO, __file__, 0, "%s %s %s",
+                        (scope["method"], scope["path"], status), None, extra=fields,
+                    )
+                )  # fmt: skip
             request_id_var.reset(token)
 
 

@@ -36,5 +36,7 @@ def test_a_text_that_only_begins_like_a_sealed_value_does_not_hide_a_real_one() 
     sealed = current_vault().seal("member/R-3", "Martin")
     body = json.dumps({"note": "{pii1: not one", "name": sealed, "x": "{pii1:a/b:c}"}).encode()
     assert json.loads(reveal_json(body)) == {
-        "note": "{pii1: not one", "name": "Martin", "x": "{pii1:a/b:c}"
+        "note": "{pii1: not one",
+        "name": "Martin",
+        "x": "{pii1:a/b:c}",
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from services.contracts import schemas
 from services.contracts.api.common import (
@@ -17,24 +17,28 @@ from services.contracts.api.common import (
     check_member,
     etag,
     expected_version,
+    handlers_of,
     listed,
     owned,
     prestation_written,
 )
 from shared.http.auth import PrincipalDep
 from shared.http.inputs import PathId
-from shared.http.service import ContextDep, blocking
+from shared.http.routes import DirectRoute
+from shared.http.service import CallerDep, ContextDep, blocking
 
-prestations = APIRouter(prefix="/v1/prestations", tags=["prestations"])
+# Encodings are the hot write: their plain requests skip FastAPI's dependency solver.
+prestations = APIRouter(prefix="/v1/prestations", tags=["prestations"], route_class=DirectRoute)
 
 
 @prestations.post("", status_code=201, response_model=schemas.PrestationOut)
 async def encode_prestation(
-    body: schemas.PrestationIn, principal: PrincipalDep, handlers: Handlers,
-    context: ContextDep, response: Response,
-) -> dict[str, Any]:  # fmt: skip
-    check_member(principal, body.member_id)
-    encoded = await blocking(handlers.encode, body.draft(), context, by_staff=principal.is_staff)
+    body: schemas.PrestationIn, caller: CallerDep, request: Request, response: Response
+) -> dict[str, Any]:
+    check_member(caller.principal, body.member_id)
+    handlers = handlers_of(request)
+    draft, by_staff = body.draft(), caller.principal.is_staff
+    encoded = await blocking(handlers.encode, draft, caller.context, by_staff=by_staff)
     state = schemas.existing(encoded.state)
     response.headers["Location"] = f"{prestations.prefix}/{encoded.prestation_id}"
     etag(response, encoded.version)
