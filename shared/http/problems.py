@@ -26,7 +26,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.decider import DomainError
 from shared.eventstore.port import StoreUnavailable, WrongExpectedVersion
-from shared.http.revealing import RevealingJSONResponse
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://coop.example/problems/"
@@ -106,7 +105,7 @@ def problem_response(
         instance=instance,
         errors=list(errors) or None,
     )
-    return RevealingJSONResponse(
+    return JSONResponse(
         problem.model_dump(exclude_none=True),
         status_code=status,
         headers=dict(headers or {}),

@@ -36,7 +36,7 @@ from shared.http.problems import (
     install_problem_handlers,
     problems_as_problem_json,
 )
-from shared.http.revealing import RevealingJSONResponse
+from shared.http.revealing import RevealingMiddleware
 from shared.http.routes import DocumentedOnly, include_guarded
 from shared.http.threads import blocking as blocking  # where the routers import it from
 from shared.settings import Settings
@@ -117,7 +117,6 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
-        default_response_class=RevealingJSONResponse,
     )
     app.state.settings = settings
     app.state.store = store
@@ -129,6 +128,7 @@ def create_service_app(
         setattr(app.state, name, value)
 
     install_problem_handlers(app)
+    app.add_middleware(RevealingMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
 

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import json
 
-from shared.http.revealing import RevealingJSONResponse
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from shared.http.revealing import RevealingMiddleware
 from shared.personal import ERASED, current_vault, reveal_json
+
+
+class Named(BaseModel):
+    name: str
+    note: str
 
 
 def test_a_reply_opens_the_sealed_values_it_carries_and_escapes_them() -> None:
     name = current_vault().seal("member/R-1", 'O"Brien\\ \n Zoé')
-    body = bytes(RevealingJSONResponse({"name": name, "note": f"for {name}"}).body)
-    assert json.loads(body) == {"name": 'O"Brien\\ \n Zoé', "note": 'for O"Brien\\ \n Zoé'}
+    app = FastAPI()
+    app.add_middleware(RevealingMiddleware)
+    # A response model takes FastAPI's fast path (bytes, no response class); a dict does not.
+    app.get("/model", response_model=Named)(lambda: Named(name=name, note=f"for {name}"))
+    app.get("/dict")(lambda: {"name": name, "note": f"for {name}"})
+    with TestClient(app) as client:
+        for path in ("/model", "/dict"):
+            response = client.get(path)
+            assert response.json() == {"name": 'O"Brien\\ \n Zoé', "note": 'for O"Brien\\ \n Zoé'}
+            assert int(response.headers["content-length"]) == len(response.content)
 
 
 def test_an_erased_persons_values_reply_as_erased() -> None:
