@@ -14,6 +14,8 @@ attempt made, folded up to its last event, instead of a second effect.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -140,6 +142,8 @@ def handle_many(
         except WrongExpectedVersion:
             if if_match is not None or attempt == attempts - 1:
                 raise
+            if attempt:  # writers that lost together would race again in step: spread them
+                time.sleep(random.uniform(0, 0.001 * min(2**attempt, 16)))
             continue
         return [
             Handled(
