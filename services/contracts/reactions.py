@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -32,6 +31,7 @@ from shared.events.contracts import DimonaDeclared
 from shared.eventstore.projections import ProjectionRunner
 from shared.eventstore.reactions import RetryLater
 from shared.eventstore.relays import OutboxRelay
+from shared.ticking import Ticker
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +145,7 @@ class QuoteExpirySweep:
         self.handlers = handlers
         self.views = views
         self.due = due
-        self.interval = interval
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="quote-expiry", daemon=True)
+        self.ticker = Ticker("quote-expiry", self.run_once, interval)
 
     def run_once(self) -> list[str]:
         today = self.handlers.clock.today()
@@ -164,20 +162,11 @@ class QuoteExpirySweep:
                 pass  # the view lagged behind an amendment or a cancellation
         return expired
 
-    def _loop(self) -> None:
-        while not self._stopping.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("quote expiry sweep failed; retrying at the next tick")
-
     def start(self) -> None:
-        self._thread.start()
+        self.ticker.start()
 
     def follow(self) -> None:
         """The background process sweeps."""
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread.ident is not None:
-            self._thread.join(timeout=10)
+        self.ticker.stop()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass
 
 from services.guarantee_fund import projections
@@ -24,6 +23,7 @@ from shared.calendar import Target2Calendar
 from shared.events.base import Context
 from shared.events.guarantee_fund import RunTrigger, SalaryPaid
 from shared.eventstore.projections import ProjectionRunner
+from shared.ticking import Ticker
 
 log = logging.getLogger(__name__)
 ACTOR = "system:payment-run"
@@ -122,12 +122,8 @@ class PaymentRunScheduler:
 
     def __init__(self, runs: PaymentRuns, *, interval: float = 60.0) -> None:
         self.runs = runs
-        self.interval = interval
         self.last_run: str | None = None
-        self.last_error: str | None = None
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="payment-runs", daemon=True)
-        self._running = False
+        self.ticker = Ticker("payment-runs", self.run_once, interval)
 
     def run_once(self) -> RunOutcome | None:
         today = self.runs.handlers.clock.today()
@@ -138,34 +134,20 @@ class PaymentRunScheduler:
             self.last_run = outcome.run_id
         return outcome
 
-    def _loop(self) -> None:
-        # The first tick comes after one interval, as the other schedulers' do: an app that
-        # starts and stops at once (tests, a rolling restart) never begins a run half-way.
-        while not self._stopping.wait(self.interval):
-            try:
-                self.run_once()
-                self.last_error = None
-            except Exception as error:
-                self.last_error = repr(error)
-                log.exception("payment run failed; retrying at the next tick")
-
     def start(self) -> None:
-        self._running = True
-        self._thread.start()
+        self.ticker.start()
 
     def follow(self) -> None:
         """The background process runs the payments: this one only reports."""
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread.ident is not None:
-            self._thread.join(timeout=10)
+        self.ticker.stop()
 
     def status(self) -> dict[str, object]:
         return {
             "name": self.name,
             "caught_up": True,
-            "running": self._running,
+            "running": self.ticker.running,
             "last_run": self.last_run,
-            "error": self.last_error,
+            "error": self.ticker.last_error,
         }

@@ -11,7 +11,6 @@ restart), so a crash between the event and the deletion still ends with the key 
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from services.privacy import keys, projections
@@ -22,6 +21,7 @@ from services.privacy.retention import Retention
 from shared.events.base import Context, Envelope
 from shared.events.privacy import PersonalDataErased
 from shared.eventstore.reactions import ReactionRunner
+from shared.ticking import Ticker
 
 log = logging.getLogger(__name__)
 ACTOR = "system:privacy-erasure"
@@ -42,16 +42,12 @@ class ErasureExecutor:
     ) -> None:
         self.handlers = handlers
         self.retention = retention
-        self.interval = interval
         self.keys = ReactionRunner(
             handlers.store, "privacy-key-erasure", ("PersonalDataErased",), self._react,
             checkpoint_db,
         )  # fmt: skip
         self.last_erased: str | None = None
-        self.last_error: str | None = None
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="privacy-erasure", daemon=True)
-        self._running = False
+        self.ticker = Ticker("privacy-erasure", self.run_once, interval)
         self._following = False
 
     # -- the two steps -----------------------------------------------------------------------
@@ -101,21 +97,9 @@ class ErasureExecutor:
 
     # -- the lifecycle -----------------------------------------------------------------------
 
-    def _loop(self) -> None:
-        # The first tick after one interval, as the other schedulers: an app that starts and
-        # stops at once never decides half-way.
-        while not self._stopping.wait(self.interval):
-            try:
-                self.run_once()
-                self.last_error = None
-            except Exception as error:
-                self.last_error = repr(error)
-                log.exception("privacy erasure failed; retrying at the next tick")
-
     def start(self) -> None:
-        self._running = True
         self.keys.start()
-        self._thread.start()
+        self.ticker.start()
 
     def follow(self) -> None:
         """The background process carries erasures out: this one only reports."""
@@ -123,15 +107,13 @@ class ErasureExecutor:
         self.keys.follow()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread.ident is not None:
-            self._thread.join(timeout=10)
+        self.ticker.stop()
         self.keys.stop()
 
     def status(self) -> dict[str, object]:
         """The key reaction's progress, with the scheduler's state."""
-        report = {**self.keys.status(), "name": self.name, "running": self._running}
+        report = {**self.keys.status(), "name": self.name, "running": self.ticker.running}
         if not self._following:
             report["last_erased"] = self.last_erased
-            report["error"] = self.last_error
+            report["error"] = self.ticker.last_error
         return report
