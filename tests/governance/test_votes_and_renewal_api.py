@@ -18,6 +18,7 @@ from shared.events.governance import Ballot
 from shared.eventstore.codec import decode
 from tests.api.api_client import ADMIN_KEY, TODAY, Api, assert_problem
 from tests.api.conftest import running_app
+from tests.governance.test_assemblies_api import shareholder
 
 HELD = dt.date(2026, 4, 1)
 
@@ -31,14 +32,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
 @pytest.fixture(autouse=True)
 def today(api: Api) -> None:
     api.set_today(TODAY)
-
-
-def shareholder(api: Api, gender: str = "F") -> str:
-    member: str = api.register_member(gender=gender)["member_id"]
-    api.post(
-        "/v1/share-purchases", {"member_id": member, "category": "A", "quantity": 1}, status=201
-    )
-    return member
 
 
 def convene(api: Api, held_on: dt.date = HELD, **extra: Any) -> dict[str, Any]:
