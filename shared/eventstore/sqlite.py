@@ -39,6 +39,7 @@ from shared.eventstore.port import (
     category_of,
 )
 from shared.eventstore.sqlite_rows import COLUMNS, INSERT, SCHEMA, read_all_query, recorded_all
+from shared.eventstore.sqlite_tail import RecentTail
 
 
 class DuplicateEventIds(EventStoreError):
@@ -83,6 +84,7 @@ class SQLiteEventStore:
         # Wakes local subscribers after each commit; other processes' commits are polled.
         self._commits = threading.Condition()
         self._commit_count = 0
+        self._tail = RecentTail(lambda after, upto: self._read_range(after, upto, NO_FILTER, None))
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         # Guards the reader list and counts the reads running: closing a connection another
@@ -389,7 +391,9 @@ class _Subscription:
             seen = store._commit_count
             head = store.head()
             upto = min(head, self.position + self.scan_window)
-            page = store._read_range(self.position, upto, self._filter, self.page_size)
+            page = store._tail.read(self.position, upto, self._filter, self.page_size)
+            if page is None:  # behind what the tail holds: catching up on its own
+                page = store._read_range(self.position, upto, self._filter, self.page_size)
             for recorded in page:
                 if self._stopped.is_set():
                     return
