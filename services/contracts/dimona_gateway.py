@@ -64,6 +64,10 @@ class OutboxDimonaGateway:
             " payload TEXT NOT NULL, submitted_at TEXT NOT NULL, status TEXT NOT NULL,"
             " result TEXT, period_id INTEGER, anomalies TEXT, answered_on TEXT)"
         )
+        # Each poll looks for the few declarations still open among all those ever sent.
+        self._conn.execute(
+            "CREATE INDEX IF NOT EXISTS dimona_outbox_by_status ON dimona_outbox (status)"
+        )
 
     def submit(self, declaration_id: str, payload: dict[str, Any]) -> None:
         with self._lock:

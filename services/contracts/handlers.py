@@ -354,10 +354,11 @@ class ContractsHandlers(PartyHandlers):
     def record_dimona_answers(
         self, answers: Sequence[tuple[RecordDimonaAnswer, Context]]
     ) -> list[Handled[Any] | DomainError]:
-        """Answers to declarations of distinct prestations, recorded in one append."""
+        """Answers to declarations of distinct prestations, recorded in one append (an
+        answer reads no personal value: the streams are folded sealed)."""
         jobs = [
-            Job(prestation_stream(answer.prestation_id), prestation_decider, answer, context)
-            for answer, context in answers
+            Job(prestation_stream(a.prestation_id), prestation_decider, a, context, reveal=False)
+            for a, context in answers
         ]
         return handle_batch(self.store, jobs)
 

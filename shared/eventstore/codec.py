@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from shared.events.base import Context, DomainEvent, Envelope, Metadata, event_class, upcast
@@ -108,3 +110,32 @@ def decode(recorded: RecordedEvent, *, reveal: bool = False) -> Envelope:
         metadata=metadata,
         recorded_at=recorded.recorded_at,
     )
+
+
+class RecentDecodes:
+    """The sealed envelopes of the events decoded last, by event id.
+
+    A process's consumers near the head (the background runs a dozen projections and
+    reactions) are handed the same new events, and each decoded each of them again. Decoding
+    is a function of the recorded event alone and envelopes are immutable, so they share one.
+    Sealed only: nothing opened stays in memory for it."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._held: OrderedDict[uuid.UUID, tuple[RecordedEvent, Envelope]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def decode(self, recorded: RecordedEvent) -> Envelope:
+        held = self._held.get(recorded.id)
+        if held is not None and (held[0] is recorded or held[0] == recorded):
+            return held[1]
+        envelope = decode(recorded)
+        with self._lock:
+            self._held[recorded.id] = (recorded, envelope)
+            if len(self._held) > self.capacity:
+                self._held.popitem(last=False)
+        return envelope
+
+
+decode_shared = RecentDecodes().decode
+"""`decode(recorded)` for the projections and reactions of this process."""

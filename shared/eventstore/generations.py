@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from shared.eventstore.codec import decode
+from shared.eventstore.codec import decode_shared
 from shared.eventstore.port import START, EventStore, Position, RecordedEvent, Subscription
 from shared.eventstore.subscriptions import (
     DEFAULT_BACKOFF,
@@ -237,7 +237,7 @@ class Generation:
             for index, recorded in enumerate(batch):
                 if recorded.type in handles:
                     try:
-                        apply(conn, decode(recorded))
+                        apply(conn, decode_shared(recorded))
                     except Exception as error:
                         raise EventFailed(recorded.position, index) from error
             conn.execute("UPDATE projection_meta SET position = ?", (last,))

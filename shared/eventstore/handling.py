@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from shared.decider import Decider, DomainError
 from shared.events.base import Context, DomainEvent, Envelope
-from shared.eventstore.codec import decode, to_new_events
+from shared.eventstore.codec import decode, decode_shared, to_new_events
 from shared.eventstore.port import (
     NO_STREAM,
     AppendRequest,
@@ -52,8 +52,16 @@ class Loaded(Generic[S]):
         return NO_STREAM if self.version is None else self.version
 
 
-def load(store: EventStore, stream: str, decider: Decider[C, S]) -> Loaded[S]:
-    envelopes = [decode(recorded, reveal=True) for recorded in store.read_stream(stream)]
+def load(
+    store: EventStore, stream: str, decider: Decider[C, S], *, reveal: bool = True
+) -> Loaded[S]:
+    """The stream folded, its personal values opened: a decider may check or copy them.
+    `reveal=False` for a decision that reads none (a DIMONA answer): the sealed events, which
+    this process's projections have most likely decoded a moment ago (`decode_shared`)."""
+    records = store.read_stream(stream)
+    envelopes = (
+        [decode(r, reveal=True) for r in records] if reveal else list(map(decode_shared, records))
+    )
     state = decider.fold(e.event for e in envelopes)
     version = envelopes[-1].version if envelopes else None
     return Loaded(stream, state, version, envelopes)
@@ -237,6 +245,7 @@ class Job(Generic[C, S]):
     decider: Decider[C, S]
     command: C
     context: Context
+    reveal: bool = True  # False: the decision reads no personal value (see `load`)
 
 
 def handle_batch(
@@ -253,7 +262,7 @@ def handle_batch(
     requests: list[AppendRequest] = []
     decided: list[tuple[int, Loaded[Any], list[DomainEvent]]] = []
     for job in jobs:
-        loaded = load(store, job.stream, job.decider)
+        loaded = load(store, job.stream, job.decider, reveal=job.reveal)
         try:
             events = list(job.decider.decide(job.command, loaded.state))
         except DomainError as refused:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shared.events.base import Envelope
-from shared.eventstore.codec import decode
+from shared.eventstore.codec import decode_shared
 from shared.eventstore.partitions import Parked, Partitions
 from shared.eventstore.port import START, EventFilter, EventStore, Position, Subscription
 from shared.eventstore.subscriptions import (
@@ -219,7 +219,7 @@ class ReactionRunner:
 
     def _key(self, item: Parked) -> str:
         try:
-            item.envelope = decode(item.recorded)
+            item.envelope = decode_shared(item.recorded)
         except Exception:
             # Retried (and reported) as the event's failure; its stream keeps it in order.
             return item.recorded.stream
@@ -247,7 +247,7 @@ class ReactionRunner:
     def _attempt(self, item: Parked) -> _Outcome:
         recorded = item.recorded
         try:
-            envelope = item.envelope if item.envelope is not None else decode(recorded)
+            envelope = item.envelope if item.envelope is not None else decode_shared(recorded)
             item.envelope = envelope
             self.react(envelope)
             return _Outcome.DONE
