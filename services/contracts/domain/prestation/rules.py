@@ -7,7 +7,6 @@ checked before any arithmetic on the value, so a hostile number is a refusal, no
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
@@ -291,4 +290,5 @@ def free_use_of(command: EncodePrestation, member: MemberFacts) -> list[DomainEv
 
 
 def estimate_of(breakdown: SalaryBreakdown) -> SalaryEstimate:
-    return SalaryEstimate.model_validate(dataclasses.asdict(breakdown))
+    # The same fields by name (`asdict` deep-copies every int: a tenth of an encoding's rules).
+    return SalaryEstimate.model_validate(breakdown, from_attributes=True)
