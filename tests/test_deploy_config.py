@@ -60,6 +60,7 @@ ROUTES = {
 # wins over the longest prefix one, unless that prefix says `^~`).
 REGEX_ROUTES = {
     r"^/v1/members/[^/]+/(erasure-requests|personal-data)$": "privacy",
+    r"^/v1/clients/[^/]+/erasure-requests$": "privacy",
 }
 # Where the gateway must send these paths, whichever kind of location takes them.
 PATHS = {
@@ -69,6 +70,9 @@ PATHS = {
     "/v1/members/0123abcd/personal-data": "privacy",
     "/v1/members/0123abcd/erasure-requests/more": "contracts",
     "/v1/erasure-requests": "privacy",
+    "/v1/clients/0123abcd": "contracts",
+    "/v1/clients/0123abcd/erasure-requests": "privacy",
+    "/v1/clients/0123abcd/members": "contracts",
     "/v1/events/stream": "integration",
 }
 FIRST_MULTI_APPEND_RELEASE = (25, 1)

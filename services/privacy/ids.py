@@ -7,10 +7,15 @@ import uuid
 from shared.events.base import Context, deterministic_id
 
 CATEGORY = "erasure"
+CLIENT_CATEGORY = "clienterasure"  # no hyphen inside a category
 
 
 def erasure_stream(member_id: str) -> str:
     return f"{CATEGORY}-{member_id}"
+
+
+def client_erasure_stream(client_id: str) -> str:
+    return f"{CLIENT_CATEGORY}-{client_id}"
 
 
 def creation_id(kind: str, context: Context) -> str:

@@ -1,22 +1,36 @@
 """The privacy service's read model of the facts that start retention periods, and of the
-erasure requests (ops' list).
+erasure requests of members and private clients (ops' list).
 
 From other services' events it keeps ids, dates and statuses only, never a personal value:
 who is a member, the days of each employment contract, the last invoice, credit note or
-payment of each member's prestations, salaries and their payment, the share register entry.
+payment of each member's prestations, salaries and their payment, the share register entry;
+for clients, what `client_projections` keeps.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import date
 
-from services.privacy.domain.erasure import Request, member_subject
+from services.privacy import client_projections as clients
+from services.privacy.domain.client_erasure import ClientRequest
+from services.privacy.domain.erasure import Request
 from services.privacy.domain.retention import Fact, MemberFacts
 from shared.events.base import Envelope
-from shared.events.billing import CreditNoteIssued, InvoiceIssued, PaymentReceived
+from shared.events.billing import (
+    CreditNoteIssued,
+    InvoiceIssued,
+    InvoicePaid,
+    InvoiceWrittenOff,
+    LateClaimAdded,
+    PaymentAssigned,
+    PaymentReceived,
+)
 from shared.events.contracts import (
+    ClientDetailsCorrected,
+    ClientRegistered,
     EmploymentContractAmended,
     EmploymentContractCancelled,
     EmploymentContractDrawnUp,
@@ -31,7 +45,13 @@ from shared.events.governance import (
 )
 from shared.events.guarantee_fund import SalaryPaid
 from shared.events.payroll import SalaryCancelled, SalaryScheduled
-from shared.events.privacy import ErasureRequested, PersonalDataErased, Requester
+from shared.events.privacy import (
+    ClientErasureRequested,
+    ClientPersonalDataErased,
+    ErasureRequested,
+    PersonalDataErased,
+    Requester,
+)
 
 _TABLES = """
 CREATE TABLE members (member_id TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -50,10 +70,11 @@ CREATE TABLE latest (
     PRIMARY KEY (member_id, kind)) WITHOUT ROWID;
 CREATE TABLE shareholders (
     member_id TEXT PRIMARY KEY, since TEXT NOT NULL, redeemed_on TEXT) WITHOUT ROWID;
+-- A member's request or a client's: `whose` says which, and which id is set.
 CREATE TABLE requests (
-    seq INTEGER PRIMARY KEY, request_id TEXT UNIQUE NOT NULL, member_id TEXT NOT NULL,
-    requested_by TEXT NOT NULL, requested_on TEXT NOT NULL, status TEXT NOT NULL,
-    carried_out_on TEXT);
+    seq INTEGER PRIMARY KEY, request_id TEXT UNIQUE NOT NULL, whose TEXT NOT NULL,
+    member_id TEXT, client_id TEXT, requested_by TEXT NOT NULL, requested_on TEXT NOT NULL,
+    status TEXT NOT NULL, carried_out_on TEXT, subjects TEXT NOT NULL DEFAULT '[]');
 CREATE INDEX requests_by_status ON requests (status, seq);
 """
 
@@ -78,17 +99,18 @@ def _invoice_member(conn: sqlite3.Connection, invoice_id: str) -> str | None:
 
 class PrivacyViews:
     name = "privacy_views"
-    version = 1
+    version = 2  # 2: private clients, their invoices and erasure requests
     handles = frozenset(
         {"MemberRegistered", "EmploymentContractDrawnUp", "EmploymentContractAmended",
          "EmploymentContractCancelled", "InvoiceIssued", "CreditNoteIssued", "PaymentReceived",
          "SalaryScheduled", "SalaryCancelled", "SalaryPaid", "ShareholderAdmitted",
          "ShareBought", "SharePaymentReceived", "ShareRedeemed", "ErasureRequested",
-         "PersonalDataErased"}
+         "PersonalDataErased", "ClientErasureRequested", "ClientPersonalDataErased",
+         *clients.HANDLES}
     )  # fmt: skip
 
     def create(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(_TABLES)
+        conn.executescript(_TABLES + clients.TABLES)
 
     def apply(self, conn: sqlite3.Connection, envelope: Envelope) -> None:
         match envelope.event:
@@ -102,20 +124,29 @@ class PrivacyViews:
                 self._contract(conn, envelope.event)
             case InvoiceIssued() | CreditNoteIssued() | PaymentReceived():
                 self._billing(conn, envelope.event)
+                clients.apply_billing(conn, envelope.event)
+            case LateClaimAdded() | InvoicePaid() | InvoiceWrittenOff() | PaymentAssigned():
+                clients.apply_billing(conn, envelope.event)
+            case ClientRegistered() | ClientDetailsCorrected():
+                clients.apply_client(conn, envelope.event)
             case SalaryScheduled() | SalaryCancelled() | SalaryPaid():
                 self._salary(conn, envelope.event)
             case ShareholderAdmitted() | ShareBought() | SharePaymentReceived() | ShareRedeemed():
                 self._shares(conn, envelope.event)
-            case ErasureRequested() as e:
+            case ErasureRequested() | ClientErasureRequested() as e:
+                member_id = e.member_id if isinstance(e, ErasureRequested) else None
+                client_id = e.client_id if isinstance(e, ClientErasureRequested) else None
                 conn.execute(
-                    "INSERT OR IGNORE INTO requests VALUES (?, ?, ?, ?, ?, 'pending', NULL)",
-                    (envelope.position, e.request_id, e.member_id, e.requested_by,
-                     e.requested_on.isoformat()),
+                    "INSERT OR IGNORE INTO requests (seq, request_id, whose, member_id, client_id,"
+                    " requested_by, requested_on, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+                    (envelope.position, e.request_id, "member" if member_id else "client",
+                     member_id, client_id, e.requested_by, e.requested_on.isoformat()),
                 )  # fmt: skip
-            case PersonalDataErased() as e:
+            case PersonalDataErased() | ClientPersonalDataErased() as e:
                 conn.execute(
-                    "UPDATE requests SET status = 'done', carried_out_on = ? WHERE request_id = ?",
-                    (e.carried_out_on.isoformat(), e.request_id),
+                    "UPDATE requests SET status = 'done', carried_out_on = ?, subjects = ?"
+                    " WHERE request_id = ?",
+                    (e.carried_out_on.isoformat(), json.dumps(list(e.subjects)), e.request_id),
                 )
 
     @staticmethod
@@ -269,15 +300,17 @@ def member_facts(conn: sqlite3.Connection, member_id: str) -> MemberFacts:
 
 def request_page(
     conn: sqlite3.Connection, status: str | None, after: int | None, limit: int
-) -> tuple[list[Request], int | None]:
-    """Requests in the order they were made, and the cursor of the last one when more follow."""
+) -> tuple[list[Request | ClientRequest], int | None]:
+    """Requests (members' and clients') in the order they were made, and the cursor of the
+    last one when more follow."""
     clauses, values = ["seq > ?"], [after or 0]
     if status is not None:
         clauses.append("status = ?")
         values.append(status)  # type: ignore[arg-type]
     cursor = conn.execute(
-        "SELECT seq, request_id, member_id, requested_by, requested_on, status, carried_out_on"
-        f" FROM requests WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
+        "SELECT seq, request_id, member_id, client_id, requested_by, requested_on, status,"
+        f" carried_out_on, subjects FROM requests WHERE {' AND '.join(clauses)}"
+        " ORDER BY seq LIMIT ?",
         (*values, limit + 1),
     )
     rows = cursor.fetchall()
@@ -286,15 +319,14 @@ def request_page(
 
 
 def _request(
-    request_id: str, member_id: str, requested_by: Requester, requested_on: str,
-    status: str, carried_out_on: str | None,
-) -> Request:  # fmt: skip
-    done = status == "done" and carried_out_on is not None
-    return Request(
-        request_id=request_id,
-        member_id=member_id,
-        requested_by=requested_by,
-        requested_on=date.fromisoformat(requested_on),
-        carried_out_on=date.fromisoformat(carried_out_on) if done and carried_out_on else None,
-        subjects=(member_subject(member_id),) if done else (),
-    )
+    request_id: str, member_id: str | None, client_id: str | None, requested_by: Requester,
+    requested_on: str, status: str, carried_out_on: str | None, subjects: str,
+) -> Request | ClientRequest:  # fmt: skip
+    requested = date.fromisoformat(requested_on)
+    done = date.fromisoformat(carried_out_on) if status == "done" and carried_out_on else None
+    erased = tuple(json.loads(subjects)) if done else ()
+    if member_id is not None:
+        return Request(request_id, member_id, requested_by, requested, done, erased)
+    if client_id is not None:
+        return ClientRequest(request_id, client_id, "ops", requested, done, erased)
+    raise ValueError(f"erasure request {request_id} names neither a member nor a client")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from services.privacy.domain.client_erasure import ClientRequest
 from services.privacy.domain.erasure import Request
 from services.privacy.domain.retention import Hold, erasable_from
 
@@ -24,7 +25,11 @@ class HoldOut(BaseModel):
 
 class ErasureRequestOut(BaseModel):
     request_id: str
-    member_id: str
+    whose: Literal["member", "client"] = Field(
+        description="A member's request (member_id set) or a private client's (client_id set)"
+    )
+    member_id: str | None = Field(description="The member's request: whose; null for a client")
+    client_id: str | None = Field(description="A private client's request: whose; else null")
     status: Literal["pending", "done"]
     requested_by: Literal["member", "ops"]
     requested_on: dt.date
@@ -33,7 +38,9 @@ class ErasureRequestOut(BaseModel):
         description="Pending: the first day no rule holds the data; null while one has no end"
     )
     carried_out_on: dt.date | None
-    subjects: list[str] = Field(description="Done: whose keys were erased (member/<id>)")
+    subjects: list[str] = Field(
+        description="Done: whose keys were erased (member/<id>; client/<id>, invoice/<id>…)"
+    )
 
 
 class ErasureWrittenOut(ErasureRequestOut):
@@ -79,12 +86,19 @@ def hold_body(hold: Hold, today: dt.date) -> dict[str, Any]:
     }
 
 
-def request_body(request: Request, holds: tuple[Hold, ...], today: dt.date) -> dict[str, Any]:
-    """A request as it stands; `holds` matter only while it is pending."""
+def request_body(
+    request: Request | ClientRequest, holds: tuple[Hold, ...], today: dt.date
+) -> dict[str, Any]:
+    """A request (a member's or a client's) as it stands; `holds` matter only while it is
+    pending."""
     pending = request.pending
+    if isinstance(request, ClientRequest):
+        whose = {"whose": "client", "member_id": None, "client_id": request.client_id}
+    else:
+        whose = {"whose": "member", "member_id": request.member_id, "client_id": None}
     return {
         "request_id": request.request_id,
-        "member_id": request.member_id,
+        **whose,
         "status": "pending" if pending else "done",
         "requested_by": request.requested_by,
         "requested_on": request.requested_on,

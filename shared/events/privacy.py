@@ -1,9 +1,11 @@
-"""Events of the privacy context: a member's request to have their personal data erased, and
-its carrying out once every legal retention period has ended (GDPR art. 17 §3 b).
+"""Events of the privacy context: a member's or a private client's request to have their
+personal data erased, and its carrying out once every legal retention period has ended (GDPR
+art. 17 §3 b).
 
 Stream `erasure-<member_id>`: every request of one member and its outcome, so two requests
-cannot both be carried out. Erasing deletes the person's key (`shared.personal`): every value
-sealed with it, in the log and wherever it was copied, then reads as erased.
+cannot both be carried out; `clienterasure-<client_id>` the same for a client (a natural person
+the cooperative invoiced). Erasing deletes the person's keys (`shared.personal`): every value
+sealed with them, in the log and wherever it was copied, then reads as erased.
 
 Dates are Brussels business dates; ids are strings.
 """
@@ -18,6 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from shared.events.base import DomainEvent, event
 
 Requester = Literal["member", "ops"]
+# A client has no key: staff record the request the client made to the cooperative.
+ClientRequester = Literal["ops"]
 
 
 class EndedHold(BaseModel):
@@ -46,6 +50,30 @@ class PersonalDataErased(DomainEvent):
 
     request_id: str
     member_id: str
+    subjects: tuple[str, ...]
+    carried_out_on: dt.date
+    ended_holds: tuple[EndedHold, ...] = ()
+
+
+@event
+class ClientErasureRequested(DomainEvent):
+    """Stream clienterasure-<client_id>. A private client asked the cooperative for erasure;
+    ops recorded it."""
+
+    request_id: str
+    client_id: str
+    requested_by: ClientRequester
+    requested_on: dt.date
+
+
+@event
+class ClientPersonalDataErased(DomainEvent):
+    """Stream clienterasure-<client_id>. Every retention period had ended: the keys of
+    `subjects` are deleted — "client/<client_id>" and "invoice/<invoice_id>" of each invoice
+    issued to the client, "payment/<payment_id>" of each payment ops assigned to one."""
+
+    request_id: str
+    client_id: str
     subjects: tuple[str, ...]
     carried_out_on: dt.date
     ended_holds: tuple[EndedHold, ...] = ()

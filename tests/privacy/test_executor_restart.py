@@ -15,7 +15,7 @@ from services.privacy import keys
 from services.privacy.app import PrivacyService, build
 from shared.clock import SimulatedClock
 from shared.events.base import Context
-from shared.events.contracts import MemberRegistered
+from shared.events.contracts import ClientRegistered, MemberRegistered
 from shared.events.governance import ShareholderAdmitted
 from shared.eventstore.codec import to_new_events
 from shared.eventstore.factory import open_store
@@ -104,3 +104,29 @@ def test_a_request_held_back_stays_pending(tmp_path: Path) -> None:
         assert service.executor.record_due() == []  # in the register of shares: held
         assert erased_types(store, member_id) == ["ErasureRequested"]
         assert not keys.is_erased(f"member/{member_id}")
+
+
+def test_a_clients_keys_too_are_erased_by_the_reaction_after_a_crash(tmp_path: Path) -> None:
+    client_id = uuid.uuid4().hex
+    subjects = (f"client/{client_id}",)
+    with privacy_over(tmp_path, with_executor=False) as (service, store):
+        event = ClientRegistered(
+            client_id=client_id, name="Jeanne Dupont", email="jeanne@example.be", country="BE",
+            vat_number=None, address=None, registered_on=TODAY,
+        )  # fmt: skip
+        store.append(f"client-{client_id}", to_new_events([event], Context.new("test")), NO_STREAM)
+        context = Context.new("test", dt.datetime.now(dt.UTC))
+        assert service.runtime.retention.current()
+        kind = service.runtime.retention.client_kind(client_id)
+        service.runtime.handlers.request_client_erasure(client_id, kind, context)
+        (appended,) = service.executor.record_due()  # step 1 only: then the "crash"
+        assert appended.subjects == subjects and not keys.is_erased(subjects[0])
+
+    with privacy_over(tmp_path, with_executor=True) as (service, store):
+        deadline = time.monotonic() + DEADLINE
+        while not keys.is_erased(subjects[0]):  # the key reaction, from its checkpoint
+            assert time.monotonic() < deadline, service.executor.status()
+            time.sleep(0.02)
+        assert service.executor.run_once() == []
+        recorded = [e.type for e in store.read_stream(f"clienterasure-{client_id}")]
+        assert recorded == ["ClientErasureRequested", "ClientPersonalDataErased"]

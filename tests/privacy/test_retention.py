@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from services.privacy.domain.retention import (
+    ClientFacts,
     Fact,
     MemberFacts,
     add_years,
+    client_holds,
     erasable_from,
     financial_year_close,
     holds,
@@ -94,6 +96,34 @@ class TestHolds:
 
     def test_with_no_hold_erasable_from_the_request(self) -> None:
         assert erasable_from((), dt.date(2026, 3, 2)) == dt.date(2026, 3, 2)
+
+
+class TestClientHolds:
+    def test_a_client_never_invoiced_is_held_by_nothing(self) -> None:
+        assert client_holds(ClientFacts(), RULES) == ()
+
+    def test_their_invoices_as_accounting_and_vat_documents(self) -> None:
+        invoice = Fact("invoice 2026-000001", dt.date(2026, 3, 12))
+        payment = Fact("payment P1 of invoice I1", dt.date(2027, 1, 4))
+        facts = ClientFacts(last_accounting_document=payment, last_vat_document=invoice)
+        found = client_holds(facts, RULES)
+        assert {h.rule: h.ends_on for h in found} == {
+            "accounting_documents": dt.date(2037, 12, 31),  # the payment's financial year
+            "vat_documents": dt.date(2036, 12, 31),
+        }
+        assert [h.source for h in found] == [
+            RULES.accounting_documents.source, RULES.vat_documents.source,
+        ]  # fmt: skip
+
+    def test_an_open_invoice_holds_without_end(self) -> None:
+        facts = ClientFacts(
+            last_vat_document=Fact("invoice 2026-000001", dt.date(2026, 3, 12)),
+            invoice_open=Fact("invoice 2026-000001 not settled", dt.date(2026, 3, 12)),
+        )
+        found = client_holds(facts, RULES)
+        (open_invoice,) = [h for h in found if h.rule == "invoice_open"]
+        assert open_invoice.ends_on is None and "17" in open_invoice.source
+        assert erasable_from(found, dt.date(2026, 3, 2)) is None
 
 
 class TestDates:

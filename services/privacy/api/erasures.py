@@ -1,5 +1,6 @@
-"""Erasure requests: a member's own (`/v1/members/{id}/erasure-requests`) and ops' list
-(`/v1/erasure-requests`)."""
+"""Erasure requests: a member's own (`/v1/members/{id}/erasure-requests`), a private client's
+(`/v1/clients/{id}/erasure-requests`, recorded by ops: a client has no key) and ops' list of
+both (`/v1/erasure-requests`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from fastapi import APIRouter, Query, Response
 
 from services.privacy import projections, schemas
 from services.privacy.api.common import Runtime, behind, visible, visible_member
+from services.privacy.domain.client_erasure import ClientErasure, ClientNotFound, ClientRequest
 from services.privacy.domain.erasure import Erasure, NoErasureRequested, Request
+from services.privacy.domain.retention import Hold
 from shared.events.privacy import Requester
 from shared.eventstore.handling import Handled
 from shared.http.auth import PrincipalDep, StaffDep
@@ -28,9 +31,22 @@ MinPosition = Annotated[
 ]
 
 
-def _body(runtime: Runtime, request: Request, today: dt.date) -> dict[str, Any]:
-    holds = runtime.retention.holds(request.member_id, today) if request.pending else ()
+def _body(runtime: Runtime, request: Request | ClientRequest, today: dt.date) -> dict[str, Any]:
+    holds: tuple[Hold, ...] = ()
+    if not request.pending:
+        pass  # done: nothing holds it any more
+    elif isinstance(request, ClientRequest):
+        holds = runtime.retention.client_holds(request.client_id, today)
+    else:
+        holds = runtime.retention.holds(request.member_id, today)
     return schemas.request_body(request, holds, today)
+
+
+def _current(runtime: Runtime) -> None:
+    """A client's kind and facts are read from a view caught up with the log (its current
+    tables, not a previous version's still answering while the new one rebuilds)."""
+    if not runtime.retention.current():
+        raise behind("the privacy view")
 
 
 def _created(handled: Handled[Erasure]) -> Request:
@@ -90,8 +106,57 @@ def list_erasure_requests(
         )  # fmt: skip
     if min_position is not None and not views.wait_for(min_position, timeout=5.0):
         raise behind("the list of erasure requests")
+    if views.stale:  # the previous version's tables: no client requests there
+        raise behind("the list of erasure requests")
     with views.read() as conn:
         rows, last = projections.request_page(conn, status, parse_cursor(cursor), limit)
     today = clock.today()
     items = [_body(runtime, request, today) for request in rows]
     return {"items": items, "next_cursor": None if last is None else format_cursor(last)}
+
+
+# -- a private client's ---------------------------------------------------------------------------
+
+
+def _client_created(handled: Handled[ClientErasure]) -> ClientRequest:
+    request_id = getattr(handled.events[0], "request_id", None) if handled.events else None
+    request = None if request_id is None else handled.state.request(request_id)
+    if request is None:  # a decision always records the request it made
+        raise NoErasureRequested("the request was not recorded")
+    return request
+
+
+@erasures.post(
+    "/clients/{client_id}/erasure-requests", status_code=201,
+    response_model=schemas.ErasureWrittenOut,
+)  # fmt: skip
+def request_client_erasure(
+    client_id: PathId, _: StaffDep, runtime: Runtime, clock: ClockDep, context: ContextDep,
+    response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    """Ops record a private client's request that their personal data be erased (a client
+    has no key): carried out once every legal retention period has ended. A client registered
+    with a VAT number is a company: refused (422). 409 while one is pending, or once done."""
+    _current(runtime)
+    kind = runtime.retention.client_kind(client_id)
+    handled = runtime.handlers.request_client_erasure(client_id, kind, context)
+    request = _client_created(handled)
+    runtime.retention.caught_up()
+    response.headers["Location"] = f"/v1/clients/{client_id}/erasure-requests"
+    if handled.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return _body(runtime, request, clock.today()) | {"position": handled.position}
+
+
+@erasures.get("/clients/{client_id}/erasure-requests", response_model=schemas.ErasureListOut)
+def client_erasure_requests(
+    client_id: PathId, _: StaffDep, runtime: Runtime, clock: ClockDep
+) -> dict[str, Any]:
+    """The client's requests, always current: pending with what holds each back and until
+    when (their invoices and credit notes, an invoice still open), or done and when."""
+    _current(runtime)
+    if runtime.retention.client_kind(client_id) is None:
+        raise ClientNotFound(f"no client {client_id}")
+    state = runtime.handlers.client_erasure(client_id).state
+    today = clock.today()
+    return {"items": [_body(runtime, r, today) for r in state.requests], "next_cursor": None}

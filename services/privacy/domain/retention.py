@@ -1,4 +1,5 @@
-"""Which legal retention periods hold a member's personal data back, and until when.
+"""Which legal retention periods hold a member's or a private client's personal data back,
+and until when.
 
 Pure: the facts (the last employment, the last accounting document…) come from the service's
 projection of other services' events, the periods from the dated configuration valid on the
@@ -22,6 +23,7 @@ Rule = Literal[
     "withholding_tax",
     "share_register",
     "salary_owed",
+    "invoice_open",
 ]
 
 NAMES: dict[Rule, str] = {
@@ -31,8 +33,11 @@ NAMES: dict[Rule, str] = {
     "withholding_tax": "Withholding tax (form 281.10)",
     "share_register": "Register of shares",
     "salary_owed": "Salary still owed",
+    "invoice_open": "Invoice still open",
 }
 SALARY_OWED_SOURCE = "house rule: the salary is paid to the member's account (DOMAIN.md §3)"
+# Not a period: while an invoice is collected the claim is being exercised.
+INVOICE_OPEN_SOURCE = "GDPR art. 17 §3 e (legal claims): the invoice is still being collected"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,16 @@ class MemberFacts:
     shareholder: Fact | None = None  # admitted, shares not redeemed
     shares_redeemed: Fact | None = None
     salary_owed: Fact | None = None  # a salary scheduled and neither paid nor cancelled
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """What holds a private client's data: the documents issued to them, and their invoices
+    not settled yet."""
+
+    last_accounting_document: Fact | None = None  # invoice, credit note, payment of an invoice
+    last_vat_document: Fact | None = None  # invoice or credit note
+    invoice_open: Fact | None = None  # the oldest invoice neither settled, credited nor written off
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,20 @@ def _hold(rule: Rule, source: str, fact: Fact, ends_on: dt.date | None) -> Hold:
     return Hold(rule, NAMES[rule], source, fact.what, fact.on, ends_on)
 
 
+def _documents(accounting: Fact | None, vat: Fact | None, rules: RetentionRules) -> list[Hold]:
+    found: list[Hold] = []
+    if accounting is not None:
+        period = rules.accounting_documents
+        close = financial_year_close(accounting.on, rules.financial_year_end)
+        ends_on = _years_after_year(close.year, period)
+        found.append(_hold("accounting_documents", period.source, accounting, ends_on))
+    if vat is not None:
+        period = rules.vat_documents
+        ends_on = _years_after_year(vat.on.year, period)
+        found.append(_hold("vat_documents", period.source, vat, ends_on))
+    return found
+
+
 def holds(facts: MemberFacts, rules: RetentionRules) -> tuple[Hold, ...]:
     """Every rule that applies to the member, ended or not."""
     found: list[Hold] = []
@@ -101,19 +130,7 @@ def holds(facts: MemberFacts, rules: RetentionRules) -> tuple[Hold, ...]:
         found.append(
             _hold("social_documents", period.source, fact, add_years(fact.on, period.years))
         )
-    if (fact := facts.last_accounting_document) is not None:
-        period = rules.accounting_documents
-        close = financial_year_close(fact.on, rules.financial_year_end)
-        found.append(
-            _hold(
-                "accounting_documents", period.source, fact, _years_after_year(close.year, period)
-            )
-        )
-    if (fact := facts.last_vat_document) is not None:
-        period = rules.vat_documents
-        found.append(
-            _hold("vat_documents", period.source, fact, _years_after_year(fact.on.year, period))
-        )
+    found += _documents(facts.last_accounting_document, facts.last_vat_document, rules)
     if (fact := facts.last_salary_payment) is not None:
         period = rules.withholding_tax
         found.append(
@@ -129,6 +146,15 @@ def holds(facts: MemberFacts, rules: RetentionRules) -> tuple[Hold, ...]:
         )
     if (fact := facts.salary_owed) is not None:
         found.append(_hold("salary_owed", SALARY_OWED_SOURCE, fact, None))
+    return tuple(found)
+
+
+def client_holds(facts: ClientFacts, rules: RetentionRules) -> tuple[Hold, ...]:
+    """Every rule that applies to a private client, ended or not: the same periods as a
+    member's invoices, and no end while one of their invoices is still open."""
+    found = _documents(facts.last_accounting_document, facts.last_vat_document, rules)
+    if (fact := facts.invoice_open) is not None:
+        found.append(_hold("invoice_open", INVOICE_OPEN_SOURCE, fact, None))
     return tuple(found)
 
 
