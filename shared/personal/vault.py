@@ -32,7 +32,6 @@ _URLSAFE = bytes.maketrans(b"-_", b"+/")
 _JSON_TOKEN = re.compile(TOKEN.pattern.encode())
 _NEEDS_ESCAPE = re.compile(rb'[\x00-\x1f"\\]')
 T = TypeVar("T")
-REMEMBERED_VALUES = 10_000  # opened values kept in memory, all persons together
 
 
 class Vault:
@@ -43,11 +42,6 @@ class Vault:
         self.keys = keys
         self.freshness = freshness
         self._cache: dict[str, AESGCM] = {}
-        # The sealed values opened lately, by person: every encoding folds its member's
-        # stream, the same sealed name, NISS and IBAN each time. Forgotten with the key.
-        # (Sealing is not remembered: a value sealed twice must not look the same twice.)
-        self._opened_values: dict[str, dict[bytes, bytes]] = {}
-        self._remembered = 0
         self._checked = 0.0
         self._lock = threading.Lock()
 
@@ -60,22 +54,6 @@ class Vault:
         if self.keys.changed_elsewhere():
             with self._lock:
                 self._cache.clear()
-                self._forget_values()
-
-    def _forget_values(self, subject: str | None = None) -> None:
-        """(Under the lock.) Every person's remembered values, or `subject`'s."""
-        if subject is None:
-            self._opened_values, self._remembered = {}, 0
-        else:
-            self._opened_values.pop(subject, None)
-
-    def _remember(self, subject: str, sealed: bytes, opened: bytes) -> None:
-        with self._lock:
-            if self._remembered >= REMEMBERED_VALUES:
-                self._forget_values()
-            if subject in self._cache:  # not erased meanwhile
-                self._opened_values.setdefault(subject, {})[sealed] = opened
-                self._remembered += 1
 
     def _key(self, subject: str, *, create: bool) -> AESGCM | None:
         cached = self._cache.get(subject)
@@ -159,17 +137,7 @@ class Vault:
 
     def _open_json(self, token: re.Match[bytes]) -> bytes:
         sealed, subject, body = token.group(0), token.group(1), token.group(2)
-        person = subject.decode()
-        remembered = self._opened_values.get(person, {}).get(sealed)
-        if remembered is not None:
-            return remembered
-        opened = self._open_json_anew(sealed, person, subject, body)
-        if opened is not sealed and opened is not _ERASED:
-            self._remember(person, sealed, opened)
-        return opened
-
-    def _open_json_anew(self, sealed: bytes, person: str, subject: bytes, body: bytes) -> bytes:
-        cipher = self._cache.get(person) or self._key(person, create=False)
+        cipher = self._cache.get(subject.decode()) or self._key(subject.decode(), create=False)
         if cipher is None:
             return _ERASED
         try:
@@ -186,7 +154,6 @@ class Vault:
         self.keys.erase(subject)
         with self._lock:
             self._cache.pop(subject, None)
-            self._forget_values(subject)
 
     def is_erased(self, subject: str) -> bool:
         return self.keys.is_erased(subject)

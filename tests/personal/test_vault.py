@@ -49,23 +49,6 @@ def test_erasing_a_person_erases_every_copy_of_their_values(vault: Vault) -> Non
     assert vault.is_erased("member/M-1") and not vault.is_erased("member/M-2")
 
 
-def test_values_opened_before_an_erasure_are_not_remembered_after_it(tmp_path: Path) -> None:
-    """Opened values are remembered (a member stream is folded at every encoding): the
-    erasure here, or in another process, forgets them with the key."""
-    here = Vault(SQLiteKeyStore(tmp_path / "keys.sqlite3"))
-    elsewhere = Vault(SQLiteKeyStore(tmp_path / "keys.sqlite3"), freshness=0)
-    document = b'{"a":"%s","b":"%s"}' % (
-        here.seal("member/M-1", "Dupont").encode(),
-        here.seal("member/M-2", "Martin").encode(),
-    )
-    for vault in (here, elsewhere):
-        assert vault.reveal_json(document) == vault.reveal_json(document)  # the second: memory
-        assert vault.reveal_json(document) == b'{"a":"Dupont","b":"Martin"}'
-    here.erase("member/M-1")
-    for vault in (here, elsewhere):
-        assert vault.reveal_json(document) == b'{"a":"[erased]","b":"Martin"}'
-
-
 def test_nothing_new_is_kept_of_an_erased_person(vault: Vault) -> None:
     vault.seal("member/M-1", "Dupont")
     vault.erase("member/M-1")
