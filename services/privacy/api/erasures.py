@@ -49,7 +49,8 @@ def _current(runtime: Runtime) -> None:
         raise behind("the privacy view")
 
 
-def _created(handled: Handled[Erasure]) -> Request:
+def _created(handled: Handled[Erasure] | Handled[ClientErasure]) -> Request | ClientRequest:
+    """The request a decision just recorded (a member's or a private client's)."""
     request_id = getattr(handled.events[0], "request_id", None) if handled.events else None
     request = None if request_id is None else handled.state.request(request_id)
     if request is None:  # a decision always records the request it made
@@ -118,14 +119,6 @@ def list_erasure_requests(
 # -- a private client's ---------------------------------------------------------------------------
 
 
-def _client_created(handled: Handled[ClientErasure]) -> ClientRequest:
-    request_id = getattr(handled.events[0], "request_id", None) if handled.events else None
-    request = None if request_id is None else handled.state.request(request_id)
-    if request is None:  # a decision always records the request it made
-        raise NoErasureRequested("the request was not recorded")
-    return request
-
-
 @erasures.post(
     "/clients/{client_id}/erasure-requests", status_code=201,
     response_model=schemas.ErasureWrittenOut,
@@ -140,7 +133,7 @@ def request_client_erasure(
     _current(runtime)
     kind = runtime.retention.client_kind(client_id)
     handled = runtime.handlers.request_client_erasure(client_id, kind, context)
-    request = _client_created(handled)
+    request = _created(handled)
     runtime.retention.caught_up()
     response.headers["Location"] = f"/v1/clients/{client_id}/erasure-requests"
     if handled.replayed:
