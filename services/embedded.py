@@ -26,7 +26,7 @@ from services.integration import app as integration
 from services.payroll import app as payroll
 from services.platform import app as platform
 from services.privacy import app as privacy
-from shared.background import BackgroundProcess, Component, serve_background
+from shared.background import BackgroundProcess, Component, lower_priority, serve_background
 from shared.clock import Clock, clock_from_settings
 from shared.eventstore.factory import open_store
 from shared.eventstore.port import EventStore
@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings.from_env()
     configure_logging()
     if arguments == ["--background"]:
+        lower_priority(settings.background_nice)  # before any component starts a thread
         serve_background(build(settings).components, settings.data_dir)
         return
     background = background_process(settings) if settings.background == "process" else None

@@ -150,6 +150,17 @@ class BackgroundProcess:
             self._watcher.join(timeout=5)
 
 
+def lower_priority(increment: int) -> None:
+    """Makes this process (and every thread it starts afterwards) `increment` nicer.
+
+    The HTTP process runs Python one thread at a time: when the kernel preempts the thread
+    holding that lock to run a background thread on the same core, every request waits for it.
+    Niced, the background runs on what the requests leave idle; the bench checks that it still
+    reaches the head within seconds of a load (`bench/RESULTS.md`)."""
+    if increment:
+        os.nice(increment)
+
+
 def serve_background(
     components: Sequence[Component], data_dir: Path, environ: Mapping[str, str] = os.environ
 ) -> None:

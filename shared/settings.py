@@ -30,6 +30,8 @@ MIN_ADMIN_KEY_LENGTH = 32
 # 1 MiB: a prestation with 366 days and 100 expense lines is under 40 KiB; bank statement files
 # are the largest bodies, and an operator raises this when theirs are larger.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# How much lower than the requests the background child runs (nice(2) increment, 0 to 19).
+DEFAULT_BACKGROUND_NICE = 10
 PLACEHOLDER_KEYS = frozenset(
     {"changeme", "change-me", "change_me", "secret", "password", "admin", "default", "test"}
 )
@@ -59,6 +61,9 @@ class Settings:
     # Where a served app runs its projections and reactions (`shared.background`): a child
     # process of its own (the default of `python -m services.embedded`), or its own threads.
     background: BackgroundMode = "process"
+    # COOP_BACKGROUND_NICE: the child's niceness above the HTTP process's (see
+    # `shared.background.lower_priority`).
+    background_nice: int = DEFAULT_BACKGROUND_NICE
     # COOP_PEPPOL_RULES: the official Peppol rule files (laid out as `../shared/peppol`);
     # billing validates every UBL it publishes against them, and publishes none without them.
     peppol_rules: Path | None = None
@@ -115,6 +120,9 @@ class Settings:
                 get("COOP_MAX_BODY_BYTES"), "COOP_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**40
             ),
             background=_choice(env, "COOP_BACKGROUND", BACKGROUND_MODES, "process"),
+            background_nice=_whole(
+                get("COOP_BACKGROUND_NICE"), "COOP_BACKGROUND_NICE", DEFAULT_BACKGROUND_NICE, 0, 19
+            ),
             peppol_rules=_optional_path(get("COOP_PEPPOL_RULES")),
             keystore=_optional_path(get("COOP_KEYSTORE")),
         )

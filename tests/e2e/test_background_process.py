@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from bench import servers
+from shared.settings import DEFAULT_BACKGROUND_NICE
 from tests.eventstore.faults import until
 
 
@@ -54,6 +55,24 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"
+
+
+def _niceness(pid: int) -> set[int]:
+    """The nice value of each thread of `pid` (field 19 of its stat)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.add(int((task / "stat").read_text().rsplit(")", 1)[1].split()[16]))
+    return found
+
+
+def test_the_child_and_all_its_threads_run_nicer_than_the_requests(
+    app: tuple[servers.Server, servers.Parties],
+) -> None:
+    server, _ = app
+    with servers.admin(server) as client:
+        child = _background(client)
+    (requests,) = _niceness(server.pid)
+    assert _niceness(child["pid"]) == {min(requests + DEFAULT_BACKGROUND_NICE, 19)}
 
 
 def test_the_child_keeps_the_views_and_answers_dimona_for_the_http_process(

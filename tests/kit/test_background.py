@@ -16,6 +16,7 @@ from shared.background import (
     serve_background,
     start_side,
 )
+from shared.settings import DEFAULT_BACKGROUND_NICE, Settings, SettingsError
 from tests.eventstore.faults import until
 
 
@@ -80,3 +81,13 @@ def test_a_child_whose_parent_died_before_it_started_stops_at_once(tmp_path: Pat
 
     # A parent pid that is not ours: the HTTP process was killed while the child imported.
     serve_background([Never()], tmp_path, {"COOP_BACKGROUND_PARENT": "999999999"})
+
+
+def test_the_childs_niceness_comes_from_the_environment_within_nices_range() -> None:
+    assert Settings.from_env({}).background_nice == DEFAULT_BACKGROUND_NICE
+    assert Settings.from_env({"COOP_BACKGROUND_NICE": "0"}).background_nice == 0
+    assert Settings.from_env({"COOP_BACKGROUND_NICE": "19"}).background_nice == 19
+    for value in ("20", "-1", "high"):
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env({"COOP_BACKGROUND_NICE": value})
+        assert raised.value.variable == "COOP_BACKGROUND_NICE"
