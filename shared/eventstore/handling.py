@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 from shared.decider import Decider, DomainError
 from shared.events.base import Context, DomainEvent, Envelope
 from shared.eventstore.codec import decode, decode_shared, to_new_events
+from shared.eventstore.folded import FOLDED
 from shared.eventstore.port import (
     NO_STREAM,
     AppendRequest,
@@ -31,6 +32,7 @@ from shared.eventstore.port import (
     ExpectedVersion,
     WrongExpectedVersion,
 )
+from shared.personal.vault import current_vault
 
 S = TypeVar("S")
 C = TypeVar("C")
@@ -57,14 +59,29 @@ def load(
 ) -> Loaded[S]:
     """The stream folded, its personal values opened: a decider may check or copy them.
     `reveal=False` for a decision that reads none (a DIMONA answer): the sealed events, which
-    this process's projections have most likely decoded a moment ago (`decode_shared`)."""
-    records = store.read_stream(stream)
+    this process's projections have most likely decoded a moment ago (`decode_shared`).
+    A stream this process folded before is read from where that fold ended (`FOLDED`)."""
+    vault = current_vault() if reveal else None
+    epoch = 0 if vault is None else vault.epoch()
+    kept: Loaded[S] | None = FOLDED.get(store, stream, decider, vault, epoch)
+    after = -1 if kept is None or kept.version is None else kept.version
+    records = store.read_stream(stream, after + 1)
+    if kept is not None and not records:
+        return kept
+    if kept is not None and records[0].version != after + 1:  # never, on an append-only log
+        kept, records = None, store.read_stream(stream)
     envelopes = (
         [decode(r, reveal=True) for r in records] if reveal else list(map(decode_shared, records))
     )
-    state = decider.fold(e.event for e in envelopes)
-    version = envelopes[-1].version if envelopes else None
-    return Loaded(stream, state, version, envelopes)
+    events = (e.event for e in envelopes)
+    if kept is None:
+        state = decider.fold(events)
+    else:
+        state, envelopes = decider.fold(events, kept.state), [*kept.envelopes, *envelopes]
+    loaded = Loaded(stream, state, envelopes[-1].version if envelopes else None, envelopes)
+    if envelopes:
+        FOLDED.put(store, stream, decider, vault, epoch, loaded)
+    return loaded
 
 
 @dataclass(frozen=True)

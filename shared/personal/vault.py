@@ -44,6 +44,7 @@ class Vault:
         self._cache: dict[str, AESGCM] = {}
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._epoch = 0  # counts the times keys held in memory were forgotten
 
     def _fresh(self) -> None:
         now = time.monotonic()
@@ -54,6 +55,13 @@ class Vault:
         if self.keys.changed_elsewhere():
             with self._lock:
                 self._cache.clear()
+                self._epoch += 1
+
+    def epoch(self) -> int:
+        """Changes whenever a key may have been erased since: what was opened before it may
+        not be opened now (folds kept in memory compare it)."""
+        self._fresh()
+        return self._epoch
 
     def _key(self, subject: str, *, create: bool) -> AESGCM | None:
         cached = self._cache.get(subject)
@@ -154,6 +162,7 @@ class Vault:
         self.keys.erase(subject)
         with self._lock:
             self._cache.pop(subject, None)
+            self._epoch += 1
 
     def is_erased(self, subject: str) -> bool:
         return self.keys.is_erased(subject)

@@ -1,0 +1,72 @@
+"""Streams a process has folded, kept so that the next command on them reads only what is new.
+
+A command reads the same streams again and again: every encoding folds its member and its
+client from their first event, decoding and opening the same sealed names and NISS each time.
+Here the last fold of each stream is kept with the version it reached; the next load asks the
+store only for the events after that version (one query, as before, so it is never staler than
+a full read) and folds them onto the kept state.
+
+What is kept is exactly what a full read would give: the store is append-only, the decider is
+the same object, and folds with personal values opened are kept only while the vault's keys
+are unchanged (an erasure anywhere, in this process or another, forgets them: `Vault.epoch`).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from shared.personal.vault import Vault
+
+# Streams kept per store, least recently loaded dropped first; a longer stream is not kept, so
+# the memory held stays bounded (a few thousand small events).
+CAPACITY = 1024
+LONGEST = 200
+
+
+@dataclass(frozen=True)
+class _Kept:
+    decider: object
+    vault: Vault | None  # None: kept sealed, whatever the keys
+    epoch: int
+    loaded: Any  # handling.Loaded
+
+
+class FoldedStreams:
+    def __init__(self, capacity: int = CAPACITY, longest: int = LONGEST) -> None:
+        self.capacity = capacity
+        self.longest = longest
+        self._by_store: weakref.WeakKeyDictionary[object, OrderedDict[tuple[str, bool], _Kept]]
+        self._by_store = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(
+        self, store: object, stream: str, decider: object, vault: Vault | None, epoch: int
+    ) -> Any | None:
+        with self._lock:
+            streams = self._by_store.get(store)
+            kept = None if streams is None else streams.get((stream, vault is not None))
+        if kept is None or kept.decider is not decider or kept.vault is not vault:
+            return None
+        return kept.loaded if kept.epoch == epoch else None
+
+    def put(
+        self, store: object, stream: str, decider: object, vault: Vault | None, epoch: int,
+        loaded: Any,
+    ) -> None:  # fmt: skip
+        key = (stream, vault is not None)
+        with self._lock:
+            streams = self._by_store.setdefault(store, OrderedDict())
+            if len(loaded.envelopes) > self.longest:
+                streams.pop(key, None)
+                return
+            streams[key] = _Kept(decider, vault, epoch, loaded)
+            streams.move_to_end(key)
+            while len(streams) > self.capacity:
+                streams.popitem(last=False)
+
+
+FOLDED = FoldedStreams()
