@@ -1,5 +1,7 @@
 """Every test's log lines are searched for the fixtures' personal data (issue 13): names,
-NISS, IBAN and e-mail addresses never reach a log, whatever the traffic."""
+NISS, IBAN and e-mail addresses never reach a log, whatever the traffic. And every fold that a
+handler continues from a kept state is checked against a fold from the stream's start, so an
+`evolve` that changes its state in place fails the test that uses it."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from shared.eventstore.folded import FOLDED
 from tests.api.api_client import VALID_IBAN, VALID_NISS, Api
 from tests.personal.test_whole_chain import CLIENT, MEMBER
+
+FOLDED.verify = True
 
 _member = Api.member_body()
 PERSONAL = {

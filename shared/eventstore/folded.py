@@ -42,6 +42,7 @@ class FoldedStreams:
         self._by_store: weakref.WeakKeyDictionary[object, OrderedDict[tuple[str, bool], _Kept]]
         self._by_store = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+        self.verify = False  # the tests set it: every continued fold is checked against a full one
 
     def get(
         self, store: object, stream: str, decider: object, vault: Vault | None, epoch: int

@@ -79,9 +79,20 @@ def load(
     else:
         state, envelopes = decider.fold(events, kept.state), [*kept.envelopes, *envelopes]
     loaded = Loaded(stream, state, envelopes[-1].version if envelopes else None, envelopes)
+    if kept is not None and FOLDED.verify:
+        _check_kept(loaded, store, decider, reveal)
     if envelopes:
         FOLDED.put(store, stream, decider, vault, epoch, loaded)
     return loaded
+
+
+def _check_kept(loaded: Loaded[S], store: EventStore, decider: Decider[C, S], reveal: bool) -> None:
+    """The tests' guard on the deciders' purity: a fold continued from a kept state must be the
+    fold from the first event (an `evolve` that changed its state in place would differ)."""
+    records = store.read_stream(loaded.stream)[: len(loaded.envelopes)]  # not what came since
+    full = decider.fold(decode(r, reveal=reveal).event for r in records)
+    if full != loaded.state:
+        raise RuntimeError(f"the kept fold of {loaded.stream} differs from a fold from its start")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -76,7 +77,10 @@ class _Unkept:
         return self.store.read_stream(stream, from_version)
 
 
-def test_a_second_load_reads_only_the_events_after_the_first(tmp_path: Path) -> None:
+def test_a_second_load_reads_only_the_events_after_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(FOLDED, "verify", False)  # its check reads the whole stream again
     store = CountingStore(str(tmp_path / "e.db"))
     member = uuid.uuid4().hex
     _rename(store, member, "Ada", "Grace")
@@ -162,3 +166,21 @@ def test_any_interleaving_of_appends_and_loads_answers_the_full_fold(
         loaded = load(store, f"sample-{member}", renames)
         assert loaded.state == _full_fold(store, f"sample-{member}")
         assert [e.version for e in loaded.envelopes] == list(range(len(loaded.state)))
+
+
+def _append_in_place(names: list[str], e: DomainEvent) -> list[str]:
+    assert isinstance(e, KeptFoldRenamed)
+    names.append(e.name)  # what an evolve must never do
+    return names
+
+
+def test_an_evolve_that_changes_its_state_in_place_is_caught(tmp_path: Path) -> None:
+    impure: Decider[object, list[str]] = Decider(list, lambda c, s: [], _append_in_place)
+    store = SQLiteEventStore(str(tmp_path / "e.db"))
+    member = uuid.uuid4().hex
+    _rename(store, member, "Ada")
+    kept = load(store, f"sample-{member}", impure)
+    impure.fold([KeptFoldRenamed(member_id=member, name="Grace")], kept.state)  # as handlers do
+    _rename(store, member, "Grace")
+    with pytest.raises(RuntimeError, match="differs from a fold from its start"):
+        load(store, f"sample-{member}", impure)
