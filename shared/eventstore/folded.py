@@ -21,9 +21,10 @@ from typing import Any
 
 from shared.personal.vault import Vault
 
-# Streams kept per store, least recently loaded dropped first; a longer stream is not kept, so
-# the memory held stays bounded (a few thousand small events).
+# Per store, the least recently loaded stream goes first once more than CAPACITY streams or
+# EVENTS events are kept (some tens of MB at most); a stream longer than LONGEST is not kept.
 CAPACITY = 1024
+EVENTS = 10_000
 LONGEST = 200
 
 
@@ -35,12 +36,18 @@ class _Kept:
     loaded: Any  # handling.Loaded
 
 
+class _Streams(OrderedDict[tuple[str, bool], _Kept]):
+    events = 0  # kept envelopes, all streams together
+
+
 class FoldedStreams:
-    def __init__(self, capacity: int = CAPACITY, longest: int = LONGEST) -> None:
+    def __init__(
+        self, capacity: int = CAPACITY, events: int = EVENTS, longest: int = LONGEST
+    ) -> None:
         self.capacity = capacity
+        self.events = events
         self.longest = longest
-        self._by_store: weakref.WeakKeyDictionary[object, OrderedDict[tuple[str, bool], _Kept]]
-        self._by_store = weakref.WeakKeyDictionary()
+        self._by_store: weakref.WeakKeyDictionary[object, _Streams] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
         self.verify = False  # the tests set it: every continued fold is checked against a full one
 
@@ -60,14 +67,17 @@ class FoldedStreams:
     ) -> None:  # fmt: skip
         key = (stream, vault is not None)
         with self._lock:
-            streams = self._by_store.setdefault(store, OrderedDict())
+            streams = self._by_store.setdefault(store, _Streams())
+            replaced = streams.pop(key, None)
+            if replaced is not None:
+                streams.events -= len(replaced.loaded.envelopes)
             if len(loaded.envelopes) > self.longest:
-                streams.pop(key, None)
                 return
             streams[key] = _Kept(decider, vault, epoch, loaded)
-            streams.move_to_end(key)
-            while len(streams) > self.capacity:
-                streams.popitem(last=False)
+            streams.events += len(loaded.envelopes)
+            while len(streams) > self.capacity or streams.events > self.events:
+                _, dropped = streams.popitem(last=False)
+                streams.events -= len(dropped.loaded.envelopes)
 
 
 FOLDED = FoldedStreams()

@@ -144,12 +144,18 @@ def test_a_long_stream_is_not_kept(tmp_path: Path) -> None:
     assert store.reads == [0, 0]
 
 
-def test_the_kept_streams_are_bounded(tmp_path: Path) -> None:
+def test_the_kept_streams_and_events_are_bounded(tmp_path: Path) -> None:
     store = SQLiteEventStore(str(tmp_path / "e.db"))
     for n in range(FOLDED.capacity + 10):
         _rename(store, f"m{n}", "Ada")
         load(store, f"sample-m{n}", renames)
     assert len(FOLDED._by_store[store]) == FOLDED.capacity
+    long_names = [f"name {n}" for n in range(LONGEST)]
+    for n in range(FOLDED.events // LONGEST + 5):
+        _rename(store, f"long{n}", *long_names)
+        load(store, f"sample-long{n}", renames)
+    kept = FOLDED._by_store[store]
+    assert kept.events == sum(len(k.loaded.envelopes) for k in kept.values()) <= FOLDED.events
 
 
 @settings(max_examples=25, deadline=None)
