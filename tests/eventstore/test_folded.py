@@ -30,12 +30,12 @@ class KeptFoldRenamed(DomainEvent):
     name: MemberText
 
 
-def _names(names: tuple[str, ...], e: DomainEvent) -> tuple[str, ...]:
+Names = tuple[str, ...]
+
+
+def _names(names: Names, e: DomainEvent) -> Names:
     assert isinstance(e, KeptFoldRenamed)
     return (*names, e.name)
-
-
-Names = tuple[str, ...]
 
 
 def _nothing(command: object, state: Names) -> list[DomainEvent]:
